@@ -1,0 +1,347 @@
+"""IAM condition operators as pure functions, with three-valued results.
+
+A clause is one operator and one key with its values. Its result is True, False, or
+None when it depends on a context key whose value is unknown. The rules (IAM User Guide,
+"Condition operators" and "Multivalued context keys"):
+
+* several values for one key: OR; for negated operators (`StringNotEquals`...), the
+  request value must match none of them;
+* a missing key makes a positive operator false and a negated one true, except
+  `...IfExists` (true) and `Null`;
+* `ForAnyValue:` is false on a missing or empty key; `ForAllValues:` is true on one.
+"""
+
+from __future__ import annotations
+
+import base64
+import ipaddress
+import math
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from .wildcard import escape_literal, match
+
+Tri = bool | None
+
+
+class ConditionError(ValueError):
+    """A clause AWS would reject or could not evaluate."""
+
+
+def _num(text: str) -> float:
+    value = float(text)
+    if math.isnan(value) or math.isinf(value):
+        raise ValueError(text)
+    return value
+
+
+def _date(text: str) -> float:
+    text = text.strip()
+    if re.fullmatch(r"-?\d+(\.\d+)?", text):
+        return float(text)
+    parsed = datetime.fromisoformat(text.replace("z", "Z"))
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.timestamp()
+
+
+def _net(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    return ipaddress.ip_network(text.strip(), strict=False)
+
+
+def _ip_in(value: str, net: object) -> bool:
+    try:
+        address = ipaddress.ip_address(value.split("/")[0].strip())
+    except ValueError:
+        return False
+    assert isinstance(net, (ipaddress.IPv4Network, ipaddress.IPv6Network))
+    return address.version == net.version and address in net
+
+
+def _arn_match(value: str, pattern: object) -> bool:
+    assert isinstance(pattern, str)
+    want = pattern.split(":", 5)
+    got = value.split(":", 5)
+    if len(want) != 6 or len(got) != 6:
+        return False
+    return all(match(p, g) for p, g in zip(want, got, strict=True))
+
+
+def _binary(text: str) -> bytes:
+    return base64.b64decode(text, validate=True)
+
+
+@dataclass(frozen=True, slots=True)
+class _Family:
+    compare: Callable[[str, object], bool]
+    prepare: Callable[[str], object] | None  # parses a policy value; None = use the string
+    variables: bool  # policy variables allowed in values
+    like: bool = False  # values are wildcard patterns
+
+
+def _safe(fn: Callable[[str], object], cmp: Callable[[object, object], bool]) -> Callable[
+    [str, object], bool
+]:
+    def compare(value: str, prepared: object) -> bool:
+        try:
+            return cmp(fn(value), prepared)
+        except (ValueError, TypeError):
+            return False
+
+    return compare
+
+
+_FAMILIES: dict[str, _Family] = {
+    "StringEquals": _Family(lambda v, p: v == p, None, True),
+    "StringEqualsIgnoreCase": _Family(lambda v, p: v.lower() == str(p).lower(), None, True),
+    "StringLike": _Family(lambda v, p: match(str(p), v), None, True, like=True),
+    "NumericEquals": _Family(_safe(_num, lambda a, b: a == b), _num, False),
+    "NumericLessThan": _Family(_safe(_num, lambda a, b: a < b), _num, False),  # type: ignore[operator]
+    "NumericLessThanEquals": _Family(_safe(_num, lambda a, b: a <= b), _num, False),  # type: ignore[operator]
+    "NumericGreaterThan": _Family(_safe(_num, lambda a, b: a > b), _num, False),  # type: ignore[operator]
+    "NumericGreaterThanEquals": _Family(_safe(_num, lambda a, b: a >= b), _num, False),  # type: ignore[operator]
+    "DateEquals": _Family(_safe(_date, lambda a, b: a == b), _date, False),
+    "DateLessThan": _Family(_safe(_date, lambda a, b: a < b), _date, False),  # type: ignore[operator]
+    "DateLessThanEquals": _Family(_safe(_date, lambda a, b: a <= b), _date, False),  # type: ignore[operator]
+    "DateGreaterThan": _Family(_safe(_date, lambda a, b: a > b), _date, False),  # type: ignore[operator]
+    "DateGreaterThanEquals": _Family(_safe(_date, lambda a, b: a >= b), _date, False),  # type: ignore[operator]
+    "Bool": _Family(lambda v, p: v.lower() == str(p).lower(), None, True),
+    "BinaryEquals": _Family(lambda v, p: v == p, None, False),
+    "IpAddress": _Family(_ip_in, _net, False),
+    "ArnEquals": _Family(_arn_match, None, True, like=True),
+    "ArnLike": _Family(_arn_match, None, True, like=True),
+}
+_NEGATED = {
+    "StringNotEquals": "StringEquals",
+    "StringNotEqualsIgnoreCase": "StringEqualsIgnoreCase",
+    "StringNotLike": "StringLike",
+    "NumericNotEquals": "NumericEquals",
+    "DateNotEquals": "DateEquals",
+    "NotIpAddress": "IpAddress",
+    "ArnNotEquals": "ArnEquals",
+    "ArnNotLike": "ArnLike",
+}
+OPERATORS = tuple(sorted([*_FAMILIES, *_NEGATED, "Null"]))
+_VARIABLE = re.compile(r"\$\{([^}]*)\}")
+
+
+@dataclass(frozen=True, slots=True)
+class Clause:
+    operator: str  # as written in the policy
+    key: str  # as written
+    key_lower: str
+    values: tuple[str, ...]
+    base: str  # positive base operator, or "Null"
+    negated: bool
+    set_op: str | None  # "ForAllValues" | "ForAnyValue" | None
+    if_exists: bool
+    prepared: tuple[object, ...]  # parsed values, or () when values hold variables
+
+    @property
+    def has_variables(self) -> bool:
+        return not self.prepared and bool(self.values)
+
+
+def compile_clause(operator: str, key: str, values: tuple[str, ...]) -> Clause:
+    """Check an operator/key/values triple; raise ConditionError when AWS would."""
+    name = operator
+    set_op = None
+    for prefix in ("ForAllValues:", "ForAnyValue:"):
+        if name.startswith(prefix):
+            set_op, name = prefix[:-1], name[len(prefix) :]
+    if_exists = name.endswith("IfExists") and name != "IfExists"
+    if if_exists:
+        name = name[: -len("IfExists")]
+    negated = name in _NEGATED
+    base = _NEGATED.get(name, name)
+    if base != "Null" and base not in _FAMILIES:
+        raise ConditionError(f"unknown condition operator `{operator}`")
+    if base == "Null":
+        if if_exists or set_op:
+            raise ConditionError(f"`{operator}` is not a valid form of `Null`")
+        bad = [v for v in values if v.lower() not in ("true", "false")]
+        if bad:
+            raise ConditionError(f"`Null` takes `true` or `false`, not `{bad[0]}`")
+        return Clause(operator, key, key.lower(), values, "Null", False, None, False, values)
+    family = _FAMILIES[base]
+    if family.variables and any("${" in v for v in values):
+        prepared: tuple[object, ...] = ()
+    else:
+        try:
+            prepared = tuple(family.prepare(v) if family.prepare else v for v in values)
+        except ValueError as exc:
+            raise ConditionError(f"`{operator}` cannot read its value: {exc}") from exc
+        if base == "BinaryEquals":
+            try:
+                for v in values:
+                    _binary(v)
+            except ValueError as exc:
+                raise ConditionError("`BinaryEquals` needs base-64 values") from exc
+    return Clause(operator, key, key.lower(), values, base, negated, set_op, if_exists, prepared)
+
+
+class RequestContext:
+    """Case-insensitive view of a request's context, with its unknown keys."""
+
+    __slots__ = ("_unknown_exact", "_unknown_prefixes", "values")
+
+    def __init__(self, context: Iterable[tuple[str, object]], unknown: Iterable[str]) -> None:
+        self.values: dict[str, tuple[str, ...]] = {}
+        for key, value in context:
+            self.values[key.lower()] = (value,) if isinstance(value, str) else tuple(value)  # type: ignore[arg-type]
+        exact: set[str] = set()
+        prefixes: list[str] = []
+        for key in unknown:
+            lowered = key.lower()
+            if lowered.endswith("*"):
+                prefixes.append(lowered[:-1])
+            else:
+                exact.add(lowered)
+        self._unknown_exact = frozenset(exact)
+        self._unknown_prefixes = tuple(prefixes)
+
+    def lookup(self, key_lower: str) -> tuple[str, ...] | None | bool:
+        """The values, or False if the key is absent, or None if it is unknown."""
+        found = self.values.get(key_lower)
+        if found is not None:
+            return found
+        if key_lower in self._unknown_exact or key_lower.startswith(self._unknown_prefixes):
+            return None
+        return False
+
+
+@dataclass(frozen=True, slots=True)
+class ClauseResult:
+    value: Tri
+    unknown_keys: tuple[str, ...] = ()
+    why: str = ""
+
+
+def resolve_variables(
+    text: str, ctx: RequestContext, *, pattern: bool
+) -> tuple[str | None, tuple[str, ...]]:
+    """Substitute `${...}` policy variables.
+
+    Returns (resolved, unknown_keys). `resolved` is None when a variable has no value and
+    no default (the value then matches nothing). In pattern mode, substituted text is
+    escaped so that it matches literally.
+    """
+    unknown: list[str] = []
+    missing = False
+
+    def replace(m: re.Match[str]) -> str:
+        nonlocal missing
+        inner = m.group(1)
+        if inner in ("*", "?", "$"):
+            return escape_literal(inner) if pattern else inner
+        name, _, default = inner.partition(",")
+        name = name.strip()
+        default = default.strip()
+        found = ctx.lookup(name.lower())
+        if found is None:
+            unknown.append(name)
+            return ""
+        if found is False or len(found) != 1:  # type: ignore[arg-type]
+            if default.startswith("'") and default.endswith("'") and len(default) >= 2:
+                value = default[1:-1]
+            else:
+                missing = True
+                return ""
+        else:
+            value = found[0]  # type: ignore[index]
+        return escape_literal(value) if pattern else value
+
+    resolved = _VARIABLE.sub(replace, text)
+    if unknown:
+        return None, tuple(unknown)
+    return (None if missing else resolved), ()
+
+
+def _policy_values(
+    clause: Clause, ctx: RequestContext, variables: bool
+) -> tuple[list[object], tuple[str, ...]]:
+    if clause.prepared or not clause.values:
+        return list(clause.prepared), ()
+    family = _FAMILIES[clause.base]
+    out: list[object] = []
+    unknown: list[str] = []
+    for raw in clause.values:
+        if not variables:
+            out.append(raw)
+            continue
+        resolved, unk = resolve_variables(raw, ctx, pattern=family.like)
+        unknown.extend(unk)
+        if resolved is not None:
+            out.append(resolved)
+    return out, tuple(unknown)
+
+
+def evaluate_clause(clause: Clause, ctx: RequestContext, *, variables: bool = True) -> ClauseResult:
+    found = ctx.lookup(clause.key_lower)
+    if clause.base == "Null":
+        if found is None:
+            return ClauseResult(None, (clause.key,), f"`{clause.key}` is unknown")
+        absent = found is False
+        ok = any((v.lower() == "true") == absent for v in clause.values)
+        state = "absent" if absent else "present"
+        return ClauseResult(ok, why=f"`Null` on `{clause.key}`: the key is {state}")
+    if found is None:
+        return ClauseResult(None, (clause.key,), f"`{clause.key}` is unknown")
+    if found is False:
+        if clause.if_exists or clause.set_op == "ForAllValues":
+            return ClauseResult(True)
+        if clause.set_op == "ForAnyValue":
+            return ClauseResult(False, why=f"`{clause.key}` is not in the request")
+        return ClauseResult(
+            clause.negated, why="" if clause.negated else f"`{clause.key}` is not in the request"
+        )
+    request_values: tuple[str, ...] = found  # type: ignore[assignment]
+    policy_values, unknown = _policy_values(clause, ctx, variables)
+    if unknown:
+        return ClauseResult(None, unknown, f"policy variable `{unknown[0]}` is unknown")
+    compare = _FAMILIES[clause.base].compare
+
+    def hit(value: str) -> bool:
+        return any(compare(value, p) for p in policy_values)
+
+    if clause.set_op == "ForAllValues":
+        if clause.negated:
+            ok = all(not hit(v) for v in request_values)
+        else:
+            ok = all(hit(v) for v in request_values)
+    elif clause.set_op == "ForAnyValue":
+        if clause.negated:
+            ok = any(not hit(v) for v in request_values)
+        else:
+            ok = any(hit(v) for v in request_values)
+    else:
+        any_hit = any(hit(v) for v in request_values)
+        ok = not any_hit if clause.negated else any_hit
+    if ok:
+        return ClauseResult(True)
+    shown = ", ".join(f"`{v}`" for v in request_values) or "an empty value"
+    return ClauseResult(
+        False, why=f"`{clause.operator}` on `{clause.key}`: request has {shown}, policy wants "
+        + ", ".join(f"`{v}`" for v in clause.values)
+    )
+
+
+def evaluate_clauses(
+    clauses: Iterable[Clause], ctx: RequestContext, *, variables: bool = True
+) -> ClauseResult:
+    """AND over clauses: any False wins; otherwise any unknown makes the result unknown."""
+    unknown: list[str] = []
+    why = ""
+    for clause in clauses:
+        result = evaluate_clause(clause, ctx, variables=variables)
+        if result.value is False:
+            return result
+        if result.value is None:
+            unknown.extend(result.unknown_keys)
+            why = why or result.why
+    if unknown:
+        return ClauseResult(None, tuple(dict.fromkeys(unknown)), why)
+    return ClauseResult(True)
+

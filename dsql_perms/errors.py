@@ -1,0 +1,74 @@
+"""The one exception tree of dsql-perms.
+
+::
+
+    DsqlPermsError (ValueError)
+    ├── InputError                 bad user input; carries the file and the place
+    │   ├── PolicyParseError       a policy document that is not valid IAM grammar
+    │   ├── PlanningError          an operation or its parameters cannot be planned
+    │   │   ├── UnknownOperationError
+    │   │   └── InvalidParameterError
+    │   └── InvalidArnError
+    └── RulesError                 the shipped rules table is broken (a bug, caught by tests)
+
+Messages follow one style: lowercase start, no final period, user input in backticks,
+context chained with colons, one line.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class DsqlPermsError(ValueError):
+    """Root of every error dsql-perms raises on purpose."""
+
+    code = "error"
+
+
+class InputError(DsqlPermsError):
+    """Bad input: names the source (a file, `<stdin>` or `<params>`) and the place in it."""
+
+    code = "input"
+
+    def __init__(self, message: str, *, source: str | None = None, where: str | None = None):
+        self.message = message
+        self.source = source
+        self.where = where
+        super().__init__(self.__str__())
+
+    def __str__(self) -> str:
+        parts = [p for p in (self.source, self.where) if p]
+        prefix = ": ".join(parts)
+        return f"{prefix}: {self.message}" if prefix else self.message
+
+
+class PolicyParseError(InputError):
+    code = "policy"
+
+
+class PlanningError(InputError):
+    code = "planning"
+
+
+class UnknownOperationError(PlanningError):
+    code = "unknown-operation"
+
+
+class InvalidParameterError(PlanningError):
+    code = "invalid-parameter"
+
+
+class InvalidArnError(InputError):
+    code = "invalid-arn"
+
+
+class RulesError(DsqlPermsError):
+    code = "rules"
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """Return `; did you mean `x`?` for a close match, or an empty string."""
+    matches = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"; did you mean `{matches[0]}`?" if matches else ""

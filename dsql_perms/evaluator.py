@@ -1,0 +1,330 @@
+"""evaluate(request, policies) -> EvalResult: AWS's documented evaluation logic, offline.
+
+Each statement's applicability is three-valued (True, False, unknown). Because access is
+monotone (more Allows never deny, more Denies never allow), the request is decided twice:
+once with every unknown resolved in the caller's favour and once against. Equal answers
+are certain; an Allow in one and a deny in the other is `uncertain`, naming the keys.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .arn import Principal, account_of
+from .conditions import RequestContext, Tri, evaluate_clauses, resolve_variables
+from .model import AuthzRequest, Decision, EvalResult, NearMiss, Reason
+from .policy import Policy, Statement
+from .policy_set import PolicySet
+from .wildcard import covers, has_wildcard, match, overlaps
+
+_DEFAULT_KEY_POLICY_NOTE = (
+    "no key policy given: assumed the default key policy, which lets IAM policies in the "
+    "key's account grant access"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Hit:
+    """One statement whose action matched, with its outcome for this request."""
+
+    layer: str
+    policy: Policy
+    statement: Statement
+    applies: Tri
+    grant: str  # for resource/key policies: direct | role | account; else "identity"
+    why: str
+    unknown: tuple[str, ...]
+
+    def reason(self, detail: str = "") -> Reason:
+        s = self.statement
+        return Reason(self.layer, self.policy.name, s.index, s.sid, s.effect, detail or self.why)
+
+
+def _action_matches(stmt: Statement, action: str) -> bool:
+    hit = any(match(p, action) for p in stmt.actions)
+    return hit != stmt.not_action
+
+
+def _resource_matches(
+    stmt: Statement, policy: Policy, resource: str, req: AuthzRequest, ctx: RequestContext
+) -> tuple[Tri, str, tuple[str, ...]]:
+    is_pattern = has_wildcard(resource)
+    unknown: list[str] = []
+    best = "none"  # none | partial | full
+    for raw in stmt.resources:
+        pattern = raw
+        if policy.variables_enabled and "${" in raw:
+            resolved, unk = resolve_variables(raw, ctx, pattern=True)
+            if unk:
+                unknown.extend(unk)
+                continue
+            if resolved is None:
+                continue
+            pattern = resolved
+        if not is_pattern:
+            level = "full" if match(pattern, resource) else "none"
+        elif covers(pattern, resource):
+            level = "full"
+        else:
+            level = "partial" if overlaps(pattern, resource) else "none"
+        if level == "full" or (level == "partial" and best == "none"):
+            best = level
+        if best == "full":
+            break
+    if stmt.not_resource:
+        best = {"full": "none", "none": "full", "partial": "partial"}[best]
+        if unknown and best == "full":
+            best = "partial"
+    if best == "full":
+        return True, "", ()
+    if unknown and best == "none" and not stmt.not_resource:
+        return None, f"policy variable `{unknown[0]}` in Resource is unknown", tuple(unknown)
+    listed = ", ".join(f"`{r}`" for r in stmt.resources)
+    element = "NotResource" if stmt.not_resource else "Resource"
+    if best == "partial":
+        uncertain = req.resource_is_placeholder or not stmt.is_allow
+        why = f"{element} {listed} covers only part of `{resource}`"
+        return (None if uncertain else False), why, ()
+    return False, f"{element} {listed} does not match `{resource}`", ()
+
+
+def _principal_matches(stmt: Statement, caller: Principal | None) -> tuple[Tri, str]:
+    """Returns (applies, grant kind) for resource-based and key policies."""
+    assert stmt.principals is not None
+    grant = ""
+    for kind, value in stmt.principals:
+        if kind == "*" or (kind == "AWS" and value == "*"):
+            grant = "direct"
+            break
+        if kind != "AWS":
+            continue  # service, federated and canonical principals are not our callers
+        if caller is None:
+            return None, "unknown"
+        if value == caller.account or value == f"arn:aws:iam::{caller.account}:root" or (
+            value.endswith(f":iam::{caller.account}:root")
+        ):
+            grant = grant or "account"
+        elif value == caller.arn:
+            grant = "direct"
+            break
+        elif caller.role_arn and caller.kind == "role_session":
+            role_name = value.rsplit("/", 1)[-1]
+            if value.split(":")[4:5] == [caller.account] and ":role/" in value and (
+                role_name == caller.name
+            ):
+                grant = grant or "role"
+    matched = bool(grant)
+    if stmt.not_principal:
+        return (not matched), ("direct" if not matched else "")
+    return matched, grant
+
+
+def _statement_hit(
+    layer: str, policy: Policy, stmt: Statement, req: AuthzRequest, resource: str,
+    ctx: RequestContext, caller: Principal | None,
+) -> _Hit:
+    if stmt.error is not None:
+        applies: Tri = False if stmt.is_allow else None
+        return _Hit(layer, policy, stmt, applies, "", f"cannot be evaluated: {stmt.error}", ())
+    res, why, unknown = _resource_matches(stmt, policy, resource, req, ctx)
+    if res is False:
+        return _Hit(layer, policy, stmt, False, "", why, ())
+    grant = "identity"
+    if stmt.principals is not None:
+        principal_ok, grant = _principal_matches(stmt, caller)
+        if principal_ok is False:
+            return _Hit(layer, policy, stmt, False, "", "Principal does not match the caller", ())
+        if principal_ok is None:
+            res, why, unknown = None, "the caller is unknown (give --principal)", (
+                *unknown, "aws:PrincipalArn"
+            )
+    cond = evaluate_clauses(stmt.conditions, ctx, variables=policy.variables_enabled)
+    if cond.value is False:
+        return _Hit(layer, policy, stmt, False, grant, f"condition not met: {cond.why}", ())
+    if cond.value is None or res is None:
+        keys = (*unknown, *cond.unknown_keys)
+        return _Hit(layer, policy, stmt, None, grant, why or cond.why, keys)
+    return _Hit(layer, policy, stmt, True, grant, "", ())
+
+
+def _candidates(
+    policies: PolicySet, layer: str, group: tuple[Policy, ...], action: str
+) -> list[tuple[Policy, Statement]]:
+    key = f"{layer}|{id(group)}|{action}"
+    found = policies._cache.get(key)
+    if found is None:
+        found = [
+            (p, s) for p in group for s in p.statements if _action_matches(s, action)
+        ]
+        policies._cache[key] = found
+    return found  # type: ignore[no-any-return]
+
+
+def _layers(policies: PolicySet, is_kms: bool) -> list[tuple[str, tuple[Policy, ...]]]:
+    layers: list[tuple[str, tuple[Policy, ...]]] = [("identity", policies.identity)]
+    if policies.boundary is not None:
+        layers.append(("boundary", (policies.boundary,)))
+    if policies.session is not None:
+        layers.append(("session", (policies.session,)))
+    layers += [(f"scp-level-{i + 1}", level) for i, level in enumerate(policies.scps)]
+    layers += [(f"rcp-level-{i + 1}", level) for i, level in enumerate(policies.rcps)]
+    layers.append(("resource", policies.resource))
+    if is_kms and policies.key_policy is not None:
+        layers.append(("key", (policies.key_policy,)))
+    return layers
+
+
+def _any(values: Iterable[Tri]) -> Tri:
+    result: Tri = False
+    for v in values:
+        if v is True:
+            return True
+        if v is None:
+            result = None
+    return result
+
+
+def _pick(value: Tri, optimistic: bool) -> bool:
+    return optimistic if value is None else value
+
+
+def _decide_one(
+    req: AuthzRequest, resource: str, policies: PolicySet, ctx: RequestContext,
+    caller: Principal | None,
+) -> EvalResult:
+    action = req.action.lower()
+    is_kms = action.startswith("kms:")
+    hits: dict[str, list[_Hit]] = {}
+    for layer, group in _layers(policies, is_kms):
+        hits[layer] = [
+            _statement_hit(layer, p, s, req, resource, ctx, caller)
+            for p, s in _candidates(policies, layer, group, action)
+        ]
+
+    def allows(layer: str, grant: str | None = None) -> Tri:
+        return _any(
+            h.applies for h in hits.get(layer, ())
+            if h.statement.is_allow and (grant is None or h.grant == grant)
+        )
+
+    denies = _any(h.applies for hs in hits.values() for h in hs if not h.statement.is_allow)
+    resource_account = account_of(resource)
+    caller_account = caller.account if caller else None
+    cross_account = bool(resource_account and caller_account and resource_account != caller_account)
+    rcp_applies = resource != "*" and not cross_account
+
+    def decide(optimistic: bool) -> tuple[Decision, str]:
+        def yes(v: Tri) -> bool:
+            return _pick(v, optimistic)
+
+        if _pick(denies, not optimistic):
+            return Decision.EXPLICIT_DENY, "deny"
+        for i in range(len(policies.rcps)):
+            if rcp_applies and not yes(allows(f"rcp-level-{i + 1}")):
+                return Decision.IMPLICIT_DENY, f"rcp-level-{i + 1}"
+        for i in range(len(policies.scps)):
+            if not yes(allows(f"scp-level-{i + 1}")):
+                return Decision.IMPLICIT_DENY, f"scp-level-{i + 1}"
+        boundary_ok = policies.boundary is None or yes(allows("boundary"))
+        session_ok = policies.session is None or yes(allows("session"))
+        identity_ok = yes(allows("identity")) and boundary_ok and session_ok
+        if is_kms:
+            if policies.key_policy is None:  # default key policy: delegates to IAM
+                key_direct, key_account = False, True
+            else:
+                key_direct = yes(allows("key", "direct"))
+                key_account = yes(allows("key", "account")) or yes(allows("key", "role"))
+            if key_direct or (key_account and identity_ok):
+                return Decision.ALLOWED, "key"
+            return Decision.IMPLICIT_DENY, "identity" if key_account else "key"
+        if cross_account:
+            resource_ok = any(yes(allows("resource", g)) for g in ("direct", "role", "account"))
+            if identity_ok and resource_ok:
+                return Decision.ALLOWED, "cross-account"
+            return Decision.IMPLICIT_DENY, "resource" if identity_ok else "identity"
+        if yes(allows("resource", "direct")):
+            return Decision.ALLOWED, "resource"
+        role_grant = yes(allows("resource", "role")) and boundary_ok and session_ok
+        if identity_ok or role_grant:
+            return Decision.ALLOWED, "identity"
+        if not boundary_ok and yes(allows("identity")):
+            return Decision.IMPLICIT_DENY, "boundary"
+        if not session_ok and yes(allows("identity")):
+            return Decision.IMPLICIT_DENY, "session"
+        return Decision.IMPLICIT_DENY, "identity"
+
+    best, best_layer = decide(True)
+    worst, worst_layer = decide(False)
+    all_hits = [h for hs in hits.values() for h in hs]
+    errors = tuple(
+        f"{h.layer} policy `{h.policy.name}` statement {h.statement.index}: {h.statement.error}"
+        for h in all_hits if h.statement.error
+    )
+    unknown = tuple(dict.fromkeys(k for h in all_hits if h.applies is None for k in h.unknown))
+    notes = (_DEFAULT_KEY_POLICY_NOTE,) if is_kms and policies.key_policy is None else ()
+    near = tuple(
+        NearMiss(h.layer, h.policy.name, h.statement.index, h.statement.sid, h.why)
+        for h in all_hits if h.statement.is_allow and h.applies is False and h.why
+    )
+    if best == worst or (best.denied and worst.denied):
+        reasons = _reasons(best, best_layer, hits, req, resource)
+        return EvalResult(best, reasons, unknown if best != worst else (), near, errors, notes)
+    reasons = tuple(h.reason() for h in all_hits if h.applies is None)
+    return EvalResult(Decision.UNCERTAIN, reasons, unknown, near, errors, notes)
+
+
+def _reasons(
+    decision: Decision, layer: str, hits: dict[str, list[_Hit]], req: AuthzRequest, resource: str
+) -> tuple[Reason, ...]:
+    if decision is Decision.EXPLICIT_DENY:
+        return tuple(
+            h.reason("explicit deny") for hs in hits.values() for h in hs
+            if not h.statement.is_allow and h.applies is not False
+        )
+    if decision is Decision.ALLOWED:
+        return tuple(
+            h.reason("allows") for hs in hits.values() for h in hs
+            if h.statement.is_allow and h.applies is True
+        )
+    what = {
+        "identity": "no identity-based policy allows",
+        "boundary": "the permissions boundary does not allow",
+        "session": "the session policy does not allow",
+        "key": "the KMS key policy does not allow",
+        "resource": "the resource-based policy does not allow (cross-account)",
+    }.get(layer, "no policy at this level allows")
+    kind = layer.split("-level-")[0] if "-level-" in layer else layer
+    return (Reason(kind, layer, detail=f"{what} `{req.action}` on `{resource}`"),)
+
+
+def _combine_variants(results: list[tuple[str, EvalResult]]) -> EvalResult:
+    decisions = {r.decision for _, r in results}
+    if len(results) == 1 or len(decisions) == 1:
+        return results[0][1]
+    if all(d.denied for d in decisions):
+        return next(r for _, r in results if r.decision is Decision.EXPLICIT_DENY)
+    reasons = tuple(
+        Reason("variants", res, detail=f"{r.decision.value} for this documented resource form")
+        for res, r in results
+    )
+    unknown = tuple(dict.fromkeys(k for _, r in results for k in r.unknown_keys))
+    near = tuple(n for _, r in results for n in r.near_misses)
+    errors = tuple(dict.fromkeys(e for _, r in results for e in r.errors))
+    notes = tuple(dict.fromkeys(n for _, r in results for n in r.notes))
+    return EvalResult(Decision.UNCERTAIN, reasons, unknown, near, errors, notes)
+
+
+def evaluate(request: AuthzRequest, policies: PolicySet) -> EvalResult:
+    """Decide one authorization request against a whole policy stack (pure, no I/O)."""
+    caller = Principal.parse(request.principal) if request.principal else None
+    context = list(request.context)
+    known = {k.lower() for k, _ in context}
+    if caller and "aws:principalarn" not in known:
+        context += [("aws:PrincipalArn", caller.principal_arn), ("aws:PrincipalAccount", caller.account)]
+    ctx = RequestContext(context, request.unknown_keys)
+    results = [
+        (resource, _decide_one(request, resource, policies, ctx, caller))
+        for resource in request.resources
+    ]
+    return _combine_variants(results)

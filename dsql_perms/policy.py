@@ -1,0 +1,215 @@
+"""Parse IAM policy JSON into checked, normalised statements.
+
+Structural problems (wrong types, unknown elements, an unknown Effect, an empty Statement)
+raise :class:`PolicyParseError` with the JSON path. Problems that AWS would only meet at
+evaluation (an unknown condition operator, a value an operator cannot read) are kept on
+the statement as `error`: such a statement never grants, and a Deny that cannot be
+evaluated makes the decision `uncertain`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from .conditions import Clause, ConditionError, compile_clause
+from .errors import PolicyParseError, did_you_mean
+
+PolicyKind = Literal["identity", "resource"]
+VERSIONS = ("2012-10-17", "2008-10-17")
+_TOP_KEYS = ("Version", "Id", "Statement")
+_STATEMENT_KEYS = (
+    "Sid",
+    "Effect",
+    "Principal",
+    "NotPrincipal",
+    "Action",
+    "NotAction",
+    "Resource",
+    "NotResource",
+    "Condition",
+)
+_PRINCIPAL_KINDS = ("AWS", "Service", "Federated", "CanonicalUser")
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    index: int
+    sid: str | None
+    effect: str
+    actions: tuple[str, ...]  # lower-cased patterns
+    not_action: bool
+    resources: tuple[str, ...]
+    not_resource: bool
+    principals: tuple[tuple[str, str], ...] | None  # (kind, value); kind "*" = everyone
+    not_principal: bool
+    conditions: tuple[Clause, ...]
+    error: str | None = None
+
+    @property
+    def is_allow(self) -> bool:
+        return self.effect == "Allow"
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    name: str
+    statements: tuple[Statement, ...]
+    version: str = "2012-10-17"
+    source: str = ""
+
+    @property
+    def variables_enabled(self) -> bool:
+        return self.version == "2012-10-17"
+
+
+def _fail(message: str, source: str, path: str) -> PolicyParseError:
+    return PolicyParseError(message, source=source, where=path)
+
+
+def _string_list(value: object, source: str, path: str, *, allow_empty: bool = False) -> tuple[
+    str, ...
+]:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        if not value and not allow_empty:
+            raise _fail("must not be an empty list", source, path)
+        return tuple(value)
+    raise _fail("must be a string or a list of strings", source, path)
+
+
+def _principals(value: object, source: str, path: str) -> tuple[tuple[str, str], ...]:
+    if value == "*":
+        return (("*", "*"),)
+    if not isinstance(value, Mapping) or not value:
+        raise _fail('must be `"*"` or an object such as {"AWS": ...}', source, path)
+    out: list[tuple[str, str]] = []
+    for kind, raw in value.items():
+        if kind not in _PRINCIPAL_KINDS:
+            hint = did_you_mean(kind, _PRINCIPAL_KINDS)
+            raise _fail(f"unknown principal type `{kind}`{hint}", source, f"{path}.{kind}")
+        out.extend((kind, v) for v in _string_list(raw, source, f"{path}.{kind}"))
+    return tuple(out)
+
+
+def _condition_values(raw: object, source: str, path: str) -> tuple[str, ...]:
+    items = raw if isinstance(raw, list) else [raw]
+    if not items:
+        raise _fail("must not be an empty list", source, path)
+    values: list[str] = []
+    for item in items:
+        if isinstance(item, bool):
+            values.append("true" if item else "false")
+        elif isinstance(item, (str, int, float)):
+            values.append(str(item))
+        else:
+            raise _fail("condition values must be strings, numbers or booleans", source, path)
+    return tuple(values)
+
+
+def _conditions(
+    value: object, source: str, path: str
+) -> tuple[tuple[Clause, ...], str | None]:
+    if not isinstance(value, Mapping):
+        raise _fail("must be an object of condition operators", source, path)
+    clauses: list[Clause] = []
+    error: str | None = None
+    for operator, block in value.items():
+        op_path = f"{path}.{operator}"
+        if not isinstance(block, Mapping) or not block:
+            raise _fail("must be a non-empty object of condition keys", source, op_path)
+        for key, raw in block.items():
+            values = _condition_values(raw, source, f"{op_path}.{key}")
+            try:
+                clauses.append(compile_clause(operator, key, values))
+            except ConditionError as exc:
+                error = error or f"{op_path}.{key}: {exc}"
+    return tuple(clauses), error
+
+
+def _statement(raw: object, index: int, kind: PolicyKind, source: str, path: str) -> Statement:
+    if not isinstance(raw, Mapping):
+        raise _fail("a statement must be an object", source, path)
+    for key in raw:
+        if key not in _STATEMENT_KEYS:
+            raise _fail(
+                f"unknown element `{key}`{did_you_mean(key, _STATEMENT_KEYS)}", source, path
+            )
+    effect = raw.get("Effect")
+    if effect not in ("Allow", "Deny"):
+        hint = did_you_mean(str(effect), ("Allow", "Deny"))
+        raise _fail(f"Effect must be `Allow` or `Deny`, not `{effect}`{hint}", source, f"{path}.Effect")
+    sid = raw.get("Sid")
+    if sid is not None and not isinstance(sid, str):
+        raise _fail("Sid must be a string", source, f"{path}.Sid")
+
+    def exactly_one(a: str, b: str) -> tuple[str, bool]:
+        if (a in raw) == (b in raw):
+            raise _fail(f"a statement needs exactly one of `{a}` or `{b}`", source, path)
+        return (a, False) if a in raw else (b, True)
+
+    action_key, not_action = exactly_one("Action", "NotAction")
+    actions = _string_list(raw[action_key], source, f"{path}.{action_key}")
+    resource_key, not_resource = exactly_one("Resource", "NotResource")
+    resources = _string_list(raw[resource_key], source, f"{path}.{resource_key}")
+
+    principals: tuple[tuple[str, str], ...] | None = None
+    not_principal = False
+    has_principal = "Principal" in raw or "NotPrincipal" in raw
+    if kind == "identity" and has_principal:
+        raise _fail("identity policies must not have `Principal` or `NotPrincipal`", source, path)
+    if kind == "resource":
+        principal_key, not_principal = exactly_one("Principal", "NotPrincipal")
+        principals = _principals(raw[principal_key], source, f"{path}.{principal_key}")
+
+    conditions: tuple[Clause, ...] = ()
+    error = None
+    if "Condition" in raw:
+        conditions, error = _conditions(raw["Condition"], source, f"{path}.Condition")
+    return Statement(
+        index=index,
+        sid=sid,
+        effect=str(effect),
+        actions=tuple(a.lower() for a in actions),
+        not_action=not_action,
+        resources=resources,
+        not_resource=not_resource,
+        principals=principals,
+        not_principal=not_principal,
+        conditions=conditions,
+        error=error,
+    )
+
+
+def parse_policy(
+    document: Any, *, name: str = "policy", kind: PolicyKind = "identity", source: str = ""
+) -> Policy:
+    """Check and normalise one IAM policy document (a decoded JSON object)."""
+    src = source or name
+    if not isinstance(document, Mapping):
+        raise _fail("a policy must be a JSON object", src, "$")
+    for key in document:
+        if key not in _TOP_KEYS:
+            raise _fail(f"unknown top-level key `{key}`{did_you_mean(key, _TOP_KEYS)}", src, "$")
+    version = document.get("Version", "2008-10-17")
+    if version not in VERSIONS:
+        raise _fail(f"Version must be `2012-10-17` or `2008-10-17`, not `{version}`", src, "$.Version")
+    if "Id" in document and not isinstance(document["Id"], str):
+        raise _fail("Id must be a string", src, "$.Id")
+    if "Statement" not in document:
+        raise _fail("missing `Statement`", src, "$")
+    raw_statements = document["Statement"]
+    if isinstance(raw_statements, Mapping):
+        statements = [_statement(raw_statements, 0, kind, src, "$.Statement")]
+    elif isinstance(raw_statements, list):
+        if not raw_statements:
+            raise _fail("Statement must not be empty", src, "$.Statement")
+        statements = [
+            _statement(item, i, kind, src, f"$.Statement[{i}]")
+            for i, item in enumerate(raw_statements)
+        ]
+    else:
+        raise _fail("Statement must be an object or a list of objects", src, "$.Statement")
+    return Policy(name=name, statements=tuple(statements), version=str(version), source=src)

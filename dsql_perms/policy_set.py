@@ -1,0 +1,85 @@
+"""The caller's whole policy stack, as evaluate() takes it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .policy import Policy, PolicyKind, parse_policy
+
+
+def _as_policy(item: Policy | Mapping[str, Any], name: str, kind: PolicyKind) -> Policy:
+    if isinstance(item, Policy):
+        return item
+    return parse_policy(item, name=name, kind=kind)
+
+
+def _many(items: Iterable[Policy | Mapping[str, Any]], prefix: str, kind: PolicyKind) -> tuple[
+    Policy, ...
+]:
+    return tuple(_as_policy(p, f"{prefix}[{i}]", kind) for i, p in enumerate(items))
+
+
+@dataclass(frozen=True, eq=False)
+class PolicySet:
+    """Identity policies, a permissions boundary, a session policy, SCP and RCP levels
+    (root first, account last, each level a list of documents), resource-based policies
+    and a KMS key policy. Raw dicts are parsed on construction (PolicyParseError on bad
+    input); parsed :class:`Policy` values are taken as they are.
+    """
+
+    identity: tuple[Policy, ...] = ()
+    boundary: Policy | None = None
+    session: Policy | None = None
+    scps: tuple[tuple[Policy, ...], ...] = ()
+    rcps: tuple[tuple[Policy, ...], ...] = ()
+    resource: tuple[Policy, ...] = ()
+    key_policy: Policy | None = None
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def __init__(  # noqa: PLR0913
+        self,
+        identity: Iterable[Policy | Mapping[str, Any]] = (),
+        boundary: Policy | Mapping[str, Any] | None = None,
+        session: Policy | Mapping[str, Any] | None = None,
+        scps: Iterable[Iterable[Policy | Mapping[str, Any]]] = (),
+        rcps: Iterable[Iterable[Policy | Mapping[str, Any]]] = (),
+        resource: Iterable[Policy | Mapping[str, Any]] = (),
+        key_policy: Policy | Mapping[str, Any] | None = None,
+    ) -> None:
+        setter = object.__setattr__
+        setter(self, "identity", _many(identity, "identity", "identity"))
+        setter(
+            self, "boundary", None if boundary is None else _as_policy(boundary, "boundary", "identity")
+        )
+        setter(self, "session", None if session is None else _as_policy(session, "session", "identity"))
+        setter(
+            self,
+            "scps",
+            tuple(_many(level, f"scp-level-{i + 1}", "identity") for i, level in enumerate(scps)),
+        )
+        setter(
+            self,
+            "rcps",
+            tuple(_many(level, f"rcp-level-{i + 1}", "resource") for i, level in enumerate(rcps)),
+        )
+        setter(self, "resource", _many(resource, "resource", "resource"))
+        setter(
+            self,
+            "key_policy",
+            None if key_policy is None else _as_policy(key_policy, "key-policy", "resource"),
+        )
+        setter(self, "_cache", {})
+
+    def with_identity(self, *extra: Policy | Mapping[str, Any]) -> PolicySet:
+        """A copy with more identity policies (used to re-verify a proposed fix)."""
+        return PolicySet(
+            identity=(*self.identity, *extra),
+            boundary=self.boundary,
+            session=self.session,
+            scps=self.scps,
+            rcps=self.rcps,
+            resource=self.resource,
+            key_policy=self.key_policy,
+        )

@@ -154,6 +154,8 @@ class Reason:
     detail: str = ""
 
     def describe(self) -> str:
+        if self.statement is None and self.detail:
+            return self.detail
         where = f"{self.layer} policy `{self.policy}`"
         if self.statement is not None:
             sid = f" (Sid `{self.sid}`)" if self.sid else ""

@@ -1,0 +1,317 @@
+"""The `dsql-perms` command: parse arguments, call the library, render, set the exit code.
+
+Exit codes: 0 allowed, 1 denied, 2 usage or input error, 3 uncertain (nothing denied).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .errors import DsqlPermsError, InputError
+from .inputs import (
+    is_authorization_details,
+    load_json,
+    load_object,
+    load_policies,
+    parse_context,
+    principal_policies,
+    read_text,
+)
+from .policy import Policy
+from .policy_set import PolicySet
+
+EXIT_INPUT = 2
+
+
+def _params(path: str) -> tuple[dict[str, Any], str, str]:
+    text = read_text(path)
+    source = "<stdin>" if path == "-" else path
+    from .inputs import parse_json
+
+    data = parse_json(text, source)
+    if not isinstance(data, dict):
+        raise InputError("params must be a JSON object of boto3 keyword arguments", source=source, where="$")
+    return data, source, text
+
+
+def _current(path: str | None) -> dict[str, Any] | None:
+    if path is None:
+        return None
+    data = load_object(path, "the current state")
+    return data.get("cluster", data) if "cluster" in data and isinstance(data["cluster"], dict) else data
+
+
+def _identity(paths: tuple[str, ...], principal: str | None) -> tuple[list[Policy], Policy | None]:
+    identity: list[Policy] = []
+    boundary: Policy | None = None
+    for path in paths:
+        if path != "-" and not Path(path).is_dir():
+            data = load_json(path)
+            if is_authorization_details(data):
+                if not principal:
+                    raise InputError("account authorization details need --principal", source=path)
+                found, found_boundary = principal_policies(data, principal, path)
+                identity += found
+                boundary = boundary or found_boundary
+                continue
+        identity += load_policies(path)
+    return identity, boundary
+
+
+def build_policy_set(  # noqa: PLR0913
+    policy: tuple[str, ...], scp: tuple[str, ...], rcp: tuple[str, ...], boundary: str | None,
+    session_policy: str | None, resource_policy: tuple[str, ...], key_policy: str | None,
+    principal: str | None,
+) -> PolicySet:
+    identity, found_boundary = _identity(policy, principal)
+
+    def one(path: str | None, kind: str) -> Policy | None:
+        if path is None:
+            return None
+        policies = load_policies(path, "resource" if kind == "resource" else "identity")
+        if len(policies) != 1:
+            raise InputError("expects exactly one policy document", source=path)
+        return policies[0]
+
+    return PolicySet(
+        identity=identity,
+        boundary=one(boundary, "identity") or found_boundary,
+        session=one(session_policy, "identity"),
+        scps=[load_policies(p) for p in scp],
+        rcps=[load_policies(p, "resource") for p in rcp],
+        resource=[p for path in resource_policy for p in load_policies(path, "resource")],
+        key_policy=one(key_policy, "resource"),
+    )
+
+
+def _write(text: str, output: str | None) -> None:
+    if output:
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"cannot write: {exc.strerror or exc}", source=output) from exc
+    else:
+        click.echo(text, nl=False)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="dsql-perms")
+def cli() -> None:
+    """IAM preflight checks and least-privilege policies for Amazon Aurora DSQL."""
+
+
+_op = click.argument("operation")
+_params_opt = click.option("--params", "params_path", default=None, help="JSON file of boto3 keyword arguments, or - for stdin.")
+_region = click.option("--region", required=True, help="The Region the call goes to.")
+_account = click.option("--account", required=True, help="The 12-digit account id.")
+_current_opt = click.option("--current", "current_path", help="The cluster's current state (get_cluster JSON).")
+
+
+@cli.command("plan")
+@_op
+@_params_opt
+@_region
+@_account
+@_current_opt
+@click.option("--principal", help="The caller's ARN (fills aws:PrincipalArn and friends).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def plan_command(operation: str, params_path: str | None, region: str, account: str,
+                 current_path: str | None, principal: str | None, fmt: str) -> int:
+    """List the authorization requests a planned call causes, Region by Region."""
+    from .planner import plan
+
+    params, source, _ = _params(params_path) if params_path else ({}, "<params>", "")
+    planned = plan(operation, params, region=region, account=account,
+                   current=_current(current_path), principal=principal, source=source)
+    for warning in planned.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if fmt == "json":
+        data = {
+            "operation": planned.operation, "region": planned.region, "account": planned.account,
+            "warnings": list(planned.warnings),
+            "requests": [_request_json(r) for r in planned.requests],
+        }
+        click.echo(json.dumps(data, indent=2))
+        return 0
+    click.echo(f"{planned.operation} in {region} (account {account}): {len(planned)} authorization requests")
+    for region_name in planned.regions:
+        click.echo(f"\n{region_name}")
+        for r in (r for r in planned.requests if r.region == region_name):
+            click.echo(f"  {r.action}  {r.resource}" + (f"  (or {', '.join(r.resource_variants)})" if r.resource_variants else ""))
+            click.echo(f"      required by {r.required_by} [{r.evidence.value}]")
+            interesting = {k: v for k, v in r.context if not k.startswith(("aws:Secure", "aws:ViaAWS", "aws:PrincipalIs", "aws:RequestedRegion"))}
+            if interesting:
+                click.echo("      context: " + ", ".join(f"{k}={v if isinstance(v, str) else list(v)}" for k, v in interesting.items()))
+            if r.conditional:
+                click.echo(f"      conditional: {r.conditional}")
+    return 0
+
+
+def _request_json(r: Any) -> dict[str, Any]:
+    return {
+        "action": r.action,
+        "resource": r.resource,
+        "resource_variants": list(r.resource_variants),
+        "resource_is_placeholder": r.resource_is_placeholder,
+        "region": r.region,
+        "context": {k: (v if isinstance(v, str) else list(v)) for k, v in r.context},
+        "unknown_keys": sorted(r.unknown_keys),
+        "required_by": r.required_by,
+        "evidence": r.evidence.value,
+        "evidence_reason": r.evidence_reason or None,
+        "source_url": r.source_url,
+        "conditional": r.conditional,
+        "rule_id": r.rule_id,
+    }
+
+
+@cli.command("rules")
+@click.argument("operation", required=False)
+def rules_command(operation: str | None) -> int:
+    """Show the rules table (one operation, or all)."""
+    from .rules import load_rules
+
+    table = load_rules()
+    ops = [table.operation(operation)] if operation else list(table.operations.values())
+    for op in ops:
+        click.echo(f"{op.name} ({op.boto3})  {op.source_url}")
+        for rule in op.requires:
+            when = "always" if rule.when == "always" else f"when {rule.when}"
+            each = f", for each of {rule.each}" if rule.each else ""
+            click.echo(f"  {rule.action:<32} {when}{each}; Regions: {', '.join(rule.regions)}; {rule.evidence}")
+            for resource in rule.resources:
+                click.echo(f"      resource: {resource}")
+            if rule.context:
+                click.echo("      context: " + ", ".join(f"{k}={v}" for k, v in rule.context))
+            if rule.context_sets:
+                click.echo("      context sets: " + ", ".join(rule.context_sets))
+            if rule.conditional:
+                click.echo(f"      conditional: {rule.conditional}")
+            if rule.reason:
+                click.echo(f"      why: {rule.reason}")
+        click.echo("")
+    return 0
+
+
+_policy_options = [
+    click.option("--scp", multiple=True, help="An SCP level (file or directory), root first; repeat per level."),
+    click.option("--rcp", multiple=True, help="An RCP level (file or directory), root first; repeat per level."),
+    click.option("--boundary", help="The permissions boundary."),
+    click.option("--session-policy", help="The session policy."),
+    click.option("--resource-policy", multiple=True, help="A resource-based policy (the cluster's)."),
+    click.option("--key-policy", help="The KMS key policy."),
+    click.option("--principal", help="The caller's ARN."),
+    click.option("--context", "context_pairs", multiple=True, help="KEY=VALUE to settle an unknown context key."),
+]
+
+
+def _with_policy_options(fn: Any) -> Any:
+    for option in reversed(_policy_options):
+        fn = option(fn)
+    return fn
+
+
+@cli.command("check")
+@_op
+@click.option("--params", "params_path", required=True, help="JSON file of boto3 keyword arguments, or - for stdin.")
+@_region
+@_account
+@click.option("--policy", multiple=True, required=True, help="Identity policy file, directory, or authorization details.")
+@_with_policy_options
+@_current_opt
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "junit", "markdown"]), default="text")
+@click.option("--output", help="Write the report to this file.")
+def check_command(operation: str, params_path: str, region: str, account: str, policy: tuple[str, ...],
+                  scp: tuple[str, ...], rcp: tuple[str, ...], boundary: str | None, session_policy: str | None,
+                  resource_policy: tuple[str, ...], key_policy: str | None, principal: str | None,
+                  context_pairs: tuple[str, ...], current_path: str | None, fmt: str, output: str | None) -> int:
+    """Will a planned call succeed with these policies? Per Region, with the smallest fix."""
+    from .report import check
+    from .render import render_json, render_markdown, render_text
+    from .render_ci import render_junit, render_sarif
+
+    params, source, text = _params(params_path)
+    policies = build_policy_set(policy, scp, rcp, boundary, session_policy, resource_policy, key_policy, principal)
+    report = check(operation, params, region=region, account=account, policies=policies,
+                   current=_current(current_path), principal=principal,
+                   context=parse_context(context_pairs), params_source=source, params_text=text)
+    renderers = {"json": render_json, "sarif": render_sarif, "junit": render_junit, "markdown": render_markdown}
+    if fmt == "text":
+        color = output is None and sys.stdout.isatty()
+        _write(render_text(report, color=color), output)
+    else:
+        _write(renderers[fmt](report), output)
+    return report.exit_code
+
+
+@cli.command("simulate")
+@click.option("--policy", multiple=True, required=True, help="Identity policy file or directory.")
+@click.option("--action", "actions", multiple=True, required=True, help="Action to test (repeat).")
+@click.option("--resource", "resources", multiple=True, default=("*",), help="Resource ARN (repeat).")
+@click.option("--region", default="us-east-1", help="Sets aws:RequestedRegion.")
+@_with_policy_options
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def simulate_command(policy: tuple[str, ...], actions: tuple[str, ...], resources: tuple[str, ...], region: str,
+                     scp: tuple[str, ...], rcp: tuple[str, ...], boundary: str | None, session_policy: str | None,
+                     resource_policy: tuple[str, ...], key_policy: str | None, principal: str | None,
+                     context_pairs: tuple[str, ...], fmt: str) -> int:
+    """Evaluate actions on resources against a policy stack, like simulate-custom-policy."""
+    from .evaluator import evaluate
+    from .model import AuthzRequest, Decision
+
+    policies = build_policy_set(policy, scp, rcp, boundary, session_policy, resource_policy, key_policy, principal)
+    context: dict[str, object] = {"aws:RequestedRegion": region}
+    context.update(parse_context(context_pairs))
+    rows = []
+    for action in actions:
+        for resource in resources:
+            result = evaluate(AuthzRequest(action, resource, region, context, principal=principal), policies)
+            rows.append((action, resource, result))
+    if fmt == "json":
+        click.echo(json.dumps([{
+            "action": a, "resource": r, "decision": res.decision.value,
+            "reasons": [x.describe() for x in res.reasons],
+            "near_misses": [n.describe() for n in res.near_misses],
+            "unknown_keys": list(res.unknown_keys), "errors": list(res.errors), "notes": list(res.notes),
+        } for a, r, res in rows], indent=2))
+    else:
+        for a, r, res in rows:
+            click.echo(f"{res.decision.value:<14} {a}  {r}")
+            for reason in res.reasons:
+                click.echo(f"    {reason.describe()}")
+            for note in res.notes:
+                click.echo(f"    note: {note}")
+    decisions = {res.decision for _, _, res in rows}
+    if any(d.denied for d in decisions):
+        return 1
+    return 3 if Decision.UNCERTAIN in decisions else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: errors become one line on stderr and exit code 2, never a traceback."""
+    try:
+        result = cli.main(args=argv, prog_name="dsql-perms", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return EXIT_INPUT
+    except click.Abort:
+        click.echo("aborted", err=True)
+        return EXIT_INPUT
+    except DsqlPermsError as exc:
+        click.echo(f"dsql-perms: error: {exc}", err=True)
+        return EXIT_INPUT
+    except RecursionError:
+        click.echo("dsql-perms: error: input nested too deeply", err=True)
+        return EXIT_INPUT
+    return result if isinstance(result, int) else 0
+
+
+def run() -> None:
+    sys.exit(main())

@@ -1,0 +1,181 @@
+"""check(): plan a call, evaluate every request, and propose the smallest verified fix."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .evaluator import evaluate
+from .generator import policy_document, statements_for
+from .model import AuthzRequest, Decision, EvalResult
+from .planner import PlannedCall, plan
+from .policy import parse_policy
+from .policy_set import PolicySet
+
+SCHEMA_VERSION = "1.0"
+FIX_POLICY_NAME = "proposed-fix"
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """One required permission and its decision."""
+
+    request: AuthzRequest
+    result: EvalResult
+    fix: str | None = None
+
+    @property
+    def decision(self) -> Decision:
+        return self.result.decision
+
+    @property
+    def id(self) -> str:
+        """A stable id from the content (Region, action, resource, trigger)."""
+        r = self.request
+        text = "|".join((r.region, r.action, r.resource, r.required_by))
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    @property
+    def counted(self) -> bool:
+        """Conditional requirements are shown but do not decide the verdict."""
+        return self.request.conditional is None
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    policy: dict[str, Any] | None
+    verified: bool
+    blocked: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Report:
+    operation: str
+    region: str
+    account: str
+    principal: str | None
+    verdict: str  # allowed | denied | uncertain
+    checks: tuple[CheckResult, ...]
+    warnings: tuple[str, ...]
+    fix: Fix
+    params_source: str = "<params>"
+    params_text: str | None = field(default=None, repr=False)
+
+    @property
+    def exit_code(self) -> int:
+        return {"allowed": 0, "denied": 1, "uncertain": 3}[self.verdict]
+
+    @property
+    def regions(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(c.request.region for c in self.checks))
+
+    def summary(self) -> dict[str, int]:
+        counts = {"allowed": 0, "denied": 0, "uncertain": 0, "conditional": 0}
+        for c in self.checks:
+            if not c.counted:
+                counts["conditional"] += 1
+            elif c.decision is Decision.ALLOWED:
+                counts["allowed"] += 1
+            elif c.decision.denied:
+                counts["denied"] += 1
+            else:
+                counts["uncertain"] += 1
+        return counts
+
+
+def verdict_of(checks: tuple[CheckResult, ...]) -> str:
+    counted = [c.decision for c in checks if c.counted]
+    if any(d.denied for d in counted):
+        return "denied"
+    if any(d is Decision.UNCERTAIN for d in counted):
+        return "uncertain"
+    return "allowed"
+
+
+def _blocked_message(result: EvalResult) -> str:
+    deny = next((r for r in result.reasons if r.effect == "Deny"), None)
+    where = deny.describe() if deny else "a Deny statement"
+    return f"no Allow can fix this: explicit deny in {where}"
+
+
+def propose_fix(
+    checks: list[tuple[AuthzRequest, EvalResult]], policies: PolicySet
+) -> tuple[Fix, dict[int, str]]:
+    """Statements that allow every implicitly denied request, re-verified by the evaluator."""
+    missing = [req for req, res in checks if res.decision is Decision.IMPLICIT_DENY]
+    blocked = tuple(
+        f"{req.action} in {req.region}: {_blocked_message(res)}"
+        for req, res in checks if res.decision is Decision.EXPLICIT_DENY
+    )
+    per_check: dict[int, str] = {}
+    for i, (_, res) in enumerate(checks):
+        if res.decision is Decision.EXPLICIT_DENY:
+            per_check[i] = _blocked_message(res)
+        elif res.decision is Decision.UNCERTAIN and res.unknown_keys:
+            keys = ", ".join(f"`{k}`" for k in res.unknown_keys)
+            per_check[i] = f"supply {keys} with --context KEY=VALUE to decide"
+    if not missing:
+        return Fix(None, True, blocked), per_check
+    statements = statements_for(missing)
+    document = policy_document(statements)
+    patched = policies.with_identity(parse_policy(document, name=FIX_POLICY_NAME))
+    notes: list[str] = []
+    verified = True
+    for i, (req, res) in enumerate(checks):
+        if res.decision is not Decision.IMPLICIT_DENY:
+            continue
+        after = evaluate(req, patched)
+        sid = next((r.sid for r in after.reasons if r.policy == FIX_POLICY_NAME), None)
+        if after.decision is Decision.ALLOWED:
+            per_check[i] = f"add statement `{sid}` of the proposed fix" if sid else "allowed by the proposed fix"
+        else:
+            verified = False
+            why = "; ".join(r.describe() for r in after.reasons) or after.decision.value
+            note = f"{req.action} in {req.region} is still {after.decision.value} with the fix: {why}"
+            notes.append(note)
+            per_check[i] = note
+    return Fix(document, verified, blocked, tuple(notes)), per_check
+
+
+def check(  # noqa: PLR0913
+    operation: str,
+    params: Mapping[str, Any] | None,
+    *,
+    region: str,
+    account: str,
+    policies: PolicySet,
+    current: Mapping[str, Any] | None = None,
+    principal: str | None = None,
+    context: Mapping[str, object] | None = None,
+    params_source: str = "<params>",
+    params_text: str | None = None,
+) -> Report:
+    """Will this planned DSQL call succeed with these policies, Region by Region?"""
+    planned: PlannedCall = plan(
+        operation, params, region=region, account=account, current=current,
+        principal=principal, source=params_source,
+    )
+    return check_planned(planned, policies, context=context, principal=principal,
+                         params_source=params_source, params_text=params_text)
+
+
+def check_planned(
+    planned: PlannedCall,
+    policies: PolicySet,
+    *,
+    context: Mapping[str, object] | None = None,
+    principal: str | None = None,
+    params_source: str = "<params>",
+    params_text: str | None = None,
+) -> Report:
+    requests = [r.with_context(context) if context else r for r in planned.requests]
+    pairs = [(r, evaluate(r, policies)) for r in requests]
+    fix, per_check = propose_fix(pairs, policies)
+    checks = tuple(CheckResult(r, res, per_check.get(i)) for i, (r, res) in enumerate(pairs))
+    return Report(
+        planned.operation, planned.region, planned.account, principal, verdict_of(checks), checks,
+        planned.warnings, fix, params_source, params_text,
+    )

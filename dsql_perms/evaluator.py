@@ -100,7 +100,7 @@ def _principal_matches(stmt: Statement, caller: Principal | None) -> tuple[Tri, 
         if kind != "AWS":
             continue  # service, federated and canonical principals are not our callers
         if caller is None:
-            return None, "unknown"
+            return None, "direct"  # at best the statement names the caller itself
         if value == caller.account or value == f"arn:aws:iam::{caller.account}:root" or (
             value.endswith(f":iam::{caller.account}:root")
         ):

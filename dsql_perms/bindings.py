@@ -50,7 +50,9 @@ def key_ref(value: str, *, partition: str, region: str, account: str) -> KeyRef:
         parts = value.split(":", 5)
         key_region, key_account, resource = parts[3], parts[4], parts[5]
         if resource.startswith("alias/"):
-            return KeyRef(f"arn:{parts[1]}:kms:{key_region}:{key_account}:key/*", key_region, resource)
+            return KeyRef(
+                f"arn:{parts[1]}:kms:{key_region}:{key_account}:key/*", key_region, resource
+            )
         return KeyRef(value, key_region)
     if value.startswith("alias/"):
         return KeyRef(f"arn:{partition}:kms:{region}:{account}:key/*", region, value)
@@ -121,14 +123,16 @@ class Bindings:
         elif name == "item_resource_tags":
             unknown.add("aws:ResourceTag/*")
         elif name == "kms_via_dsql":
-            known.update({
-                "kms:ViaService": f"dsql.{self.region}.amazonaws.com",
-                "kms:CallerAccount": self.account,
-                "aws:CalledVia": ("dsql.amazonaws.com",),
-                "aws:CalledViaFirst": "dsql.amazonaws.com",
-                "aws:CalledViaLast": "dsql.amazonaws.com",
-                "aws:ViaAWSService": "true",
-            })
+            known.update(
+                {
+                    "kms:ViaService": f"dsql.{self.region}.amazonaws.com",
+                    "kms:CallerAccount": self.account,
+                    "aws:CalledVia": ("dsql.amazonaws.com",),
+                    "aws:CalledViaFirst": "dsql.amazonaws.com",
+                    "aws:CalledViaLast": "dsql.amazonaws.com",
+                    "aws:ViaAWSService": "true",
+                }
+            )
             if resource in self.aliases:
                 known["kms:RequestAlias"] = self.aliases[resource]
         elif name == "kms_encryption_context":
@@ -154,9 +158,16 @@ def _fail(message: str, source: str, where: str) -> InvalidParameterError:
     return InvalidParameterError(message, source=source, where=where)
 
 
-def compute_bindings(  # noqa: PLR0913
-    op: Operation, params: Mapping[str, Any], *, region: str, account: str, partition: str,
-    current: Mapping[str, Any] | None, table: RuleTable, source: str,
+def compute_bindings(
+    op: Operation,
+    params: Mapping[str, Any],
+    *,
+    region: str,
+    account: str,
+    partition: str,
+    current: Mapping[str, Any] | None,
+    table: RuleTable,
+    source: str,
 ) -> Bindings:
     b = Bindings(op, params, region, account, partition, current)
     identifier = params.get("identifier") or params.get("clusterIdentifier")
@@ -185,10 +196,14 @@ def _cluster_from_hostname(params: Mapping[str, Any], b: Bindings, source: str) 
     found = _HOSTNAME.fullmatch(host)
     if not found:
         raise _fail(
-            f"`{host}` is not a cluster endpoint `<cluster-id>.dsql.<region>.on.aws`", source, "Hostname"
+            f"`{host}` is not a cluster endpoint `<cluster-id>.dsql.<region>.on.aws`",
+            source,
+            "Hostname",
         )
     if found.group(2) != b.region:
-        raise _fail(f"the endpoint is in `{found.group(2)}`, not in `{b.region}`", source, "Hostname")
+        raise _fail(
+            f"the endpoint is in `{found.group(2)}`, not in `{b.region}`", source, "Hostname"
+        )
     if params.get("Region") not in (None, b.region):
         raise _fail(f"`{params['Region']}` differs from --region `{b.region}`", source, "Region")
     return found.group(1)
@@ -210,7 +225,7 @@ def _current_peers(b: Bindings) -> list[str] | None:
     return [str(c) for c in mrp.get("clusters", [])]
 
 
-def _multi_region(b: Bindings, table: RuleTable, source: str) -> None:  # noqa: C901
+def _multi_region(b: Bindings, table: RuleTable, source: str) -> None:
     mrp = b.params.get("multiRegionProperties")
     if mrp is None:
         return
@@ -218,10 +233,13 @@ def _multi_region(b: Bindings, table: RuleTable, source: str) -> None:  # noqa: 
     witness = mrp.get("witnessRegion")
     if witness:
         if not REGION.fullmatch(witness):
-            raise _fail(f"`{witness}` is not a Region name", source, "multiRegionProperties.witnessRegion")
+            raise _fail(
+                f"`{witness}` is not a Region name", source, "multiRegionProperties.witnessRegion"
+            )
         if witness == b.region:
             raise _fail(
-                "the witness Region cannot be the cluster's Region", source,
+                "the witness Region cannot be the cluster's Region",
+                source,
                 "multiRegionProperties.witnessRegion",
             )
         b.states["witness_region"] = "yes"
@@ -243,15 +261,26 @@ def _multi_region(b: Bindings, table: RuleTable, source: str) -> None:  # noqa: 
             seen.add(peer)
             if peer == self_arn:
                 continue
-            peer_partition, peer_region, peer_account = found.group(1), found.group(2), found.group(3)
+            peer_partition, peer_region, peer_account = (
+                found.group(1),
+                found.group(2),
+                found.group(3),
+            )
             if peer_partition != b.partition:
-                raise _fail(f"the peer is in partition `{peer_partition}`, not `{b.partition}`", source, where)
+                raise _fail(
+                    f"the peer is in partition `{peer_partition}`, not `{b.partition}`",
+                    source,
+                    where,
+                )
             if peer_region == b.region:
                 raise _fail("a peer must be in another Region than the cluster", source, where)
             if peer_region == witness:
                 raise _fail("a peer cannot be in the witness Region", source, where)
             if peer_account != b.account:
-                b.warnings.append(f"{where}: the peer is in account {peer_account}; peers in another account are not documented")
+                b.warnings.append(
+                    f"{where}: the peer is in account {peer_account}; "
+                    "peers in another account are not documented"
+                )
             regions_seen.append(peer_region)
         current = _current_peers(b)
         requested = [c for c in clusters if c != self_arn]
@@ -267,11 +296,16 @@ def _multi_region(b: Bindings, table: RuleTable, source: str) -> None:  # noqa: 
     sets = {table.region_set_of(r) for r in regions_seen}
     unknown = [r for r in regions_seen if table.region_set_of(r) is None]
     if unknown:
-        b.warnings.append(f"Region `{unknown[0]}` is in no multi-Region Region set the rules table knows")
+        b.warnings.append(
+            f"Region `{unknown[0]}` is in no multi-Region Region set the rules table knows"
+        )
     elif len(sets) > 1:
         raise _fail(
-            "peers and witness must lie in one Region set with the cluster (" + ", ".join(regions_seen) + ")",
-            source, "multiRegionProperties",
+            "peers and witness must lie in one Region set with the cluster ("
+            + ", ".join(regions_seen)
+            + ")",
+            source,
+            "multiRegionProperties",
         )
 
 
@@ -305,7 +339,9 @@ def _keys(b: Bindings, source: str) -> None:
         _bind_key(b, "old_cmk", "OldKeyArn", "old_key", old, b.current is None)
 
 
-def _bind_key(b: Bindings, state: str, value_name: str, region_kind: str, arn: str | None, unknown: bool) -> None:
+def _bind_key(
+    b: Bindings, state: str, value_name: str, region_kind: str, arn: str | None, unknown: bool
+) -> None:
     if arn:
         b.states[state] = "yes"
         b.values[value_name] = arn

@@ -35,7 +35,9 @@ def _params(path: str) -> tuple[dict[str, Any], str, str]:
 
     data = parse_json(text, source)
     if not isinstance(data, dict):
-        raise InputError("params must be a JSON object of boto3 keyword arguments", source=source, where="$")
+        raise InputError(
+            "params must be a JSON object of boto3 keyword arguments", source=source, where="$"
+        )
     return data, source, text
 
 
@@ -43,7 +45,11 @@ def _current(path: str | None) -> dict[str, Any] | None:
     if path is None:
         return None
     data = load_object(path, "the current state")
-    return data.get("cluster", data) if "cluster" in data and isinstance(data["cluster"], dict) else data
+    return (
+        data.get("cluster", data)
+        if "cluster" in data and isinstance(data["cluster"], dict)
+        else data
+    )
 
 
 def _identity(paths: tuple[str, ...], principal: str | None) -> tuple[list[Policy], Policy | None]:
@@ -63,9 +69,14 @@ def _identity(paths: tuple[str, ...], principal: str | None) -> tuple[list[Polic
     return identity, boundary
 
 
-def build_policy_set(  # noqa: PLR0913
-    policy: tuple[str, ...], scp: tuple[str, ...], rcp: tuple[str, ...], boundary: str | None,
-    session_policy: str | None, resource_policy: tuple[str, ...], key_policy: str | None,
+def build_policy_set(
+    policy: tuple[str, ...],
+    scp: tuple[str, ...],
+    rcp: tuple[str, ...],
+    boundary: str | None,
+    session_policy: str | None,
+    resource_policy: tuple[str, ...],
+    key_policy: str | None,
     principal: str | None,
 ) -> PolicySet:
     identity, found_boundary = _identity(policy, principal)
@@ -106,10 +117,17 @@ def cli() -> None:
 
 
 _op = click.argument("operation")
-_params_opt = click.option("--params", "params_path", default=None, help="JSON file of boto3 keyword arguments, or - for stdin.")
+_params_opt = click.option(
+    "--params",
+    "params_path",
+    default=None,
+    help="JSON file of boto3 keyword arguments, or - for stdin.",
+)
 _region = click.option("--region", required=True, help="The Region the call goes to.")
 _account = click.option("--account", required=True, help="The 12-digit account id.")
-_current_opt = click.option("--current", "current_path", help="The cluster's current state (get_cluster JSON).")
+_current_opt = click.option(
+    "--current", "current_path", help="The cluster's current state (get_cluster JSON)."
+)
 
 
 @cli.command("plan")
@@ -120,33 +138,67 @@ _current_opt = click.option("--current", "current_path", help="The cluster's cur
 @_current_opt
 @click.option("--principal", help="The caller's ARN (fills aws:PrincipalArn and friends).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
-def plan_command(operation: str, params_path: str | None, region: str, account: str,
-                 current_path: str | None, principal: str | None, fmt: str) -> int:
+def plan_command(
+    operation: str,
+    params_path: str | None,
+    region: str,
+    account: str,
+    current_path: str | None,
+    principal: str | None,
+    fmt: str,
+) -> int:
     """List the authorization requests a planned call causes, Region by Region."""
     from .planner import plan
 
     params, source, _ = _params(params_path) if params_path else ({}, "<params>", "")
-    planned = plan(operation, params, region=region, account=account,
-                   current=_current(current_path), principal=principal, source=source)
+    planned = plan(
+        operation,
+        params,
+        region=region,
+        account=account,
+        current=_current(current_path),
+        principal=principal,
+        source=source,
+    )
     for warning in planned.warnings:
         click.echo(f"warning: {warning}", err=True)
     if fmt == "json":
         data = {
-            "operation": planned.operation, "region": planned.region, "account": planned.account,
+            "operation": planned.operation,
+            "region": planned.region,
+            "account": planned.account,
             "warnings": list(planned.warnings),
             "requests": [_request_json(r) for r in planned.requests],
         }
         click.echo(json.dumps(data, indent=2))
         return 0
-    click.echo(f"{planned.operation} in {region} (account {account}): {len(planned)} authorization requests")
+    click.echo(
+        f"{planned.operation} in {region} (account {account}): "
+        f"{len(planned)} authorization requests"
+    )
     for region_name in planned.regions:
         click.echo(f"\n{region_name}")
         for r in (r for r in planned.requests if r.region == region_name):
-            click.echo(f"  {r.action}  {r.resource}" + (f"  (or {', '.join(r.resource_variants)})" if r.resource_variants else ""))
+            click.echo(
+                f"  {r.action}  {r.resource}"
+                + (f"  (or {', '.join(r.resource_variants)})" if r.resource_variants else "")
+            )
             click.echo(f"      required by {r.required_by} [{r.evidence.value}]")
-            interesting = {k: v for k, v in r.context if not k.startswith(("aws:Secure", "aws:ViaAWS", "aws:PrincipalIs", "aws:RequestedRegion"))}
+            interesting = {
+                k: v
+                for k, v in r.context
+                if not k.startswith(
+                    ("aws:Secure", "aws:ViaAWS", "aws:PrincipalIs", "aws:RequestedRegion")
+                )
+            }
             if interesting:
-                click.echo("      context: " + ", ".join(f"{k}={v if isinstance(v, str) else list(v)}" for k, v in interesting.items()))
+                click.echo(
+                    "      context: "
+                    + ", ".join(
+                        f"{k}={v if isinstance(v, str) else list(v)}"
+                        for k, v in interesting.items()
+                    )
+                )
             if r.conditional:
                 click.echo(f"      conditional: {r.conditional}")
     return 0
@@ -183,7 +235,10 @@ def rules_command(operation: str | None) -> int:
         for rule in op.requires:
             when = "always" if rule.when == "always" else f"when {rule.when}"
             each = f", for each of {rule.each}" if rule.each else ""
-            click.echo(f"  {rule.action:<32} {when}{each}; Regions: {', '.join(rule.regions)}; {rule.evidence}")
+            click.echo(
+                f"  {rule.action:<32} {when}{each}; "
+                f"Regions: {', '.join(rule.regions)}; {rule.evidence}"
+            )
             for resource in rule.resources:
                 click.echo(f"      resource: {resource}")
             if rule.context:
@@ -199,14 +254,29 @@ def rules_command(operation: str | None) -> int:
 
 
 _policy_options = [
-    click.option("--scp", multiple=True, help="An SCP level (file or directory), root first; repeat per level."),
-    click.option("--rcp", multiple=True, help="An RCP level (file or directory), root first; repeat per level."),
+    click.option(
+        "--scp",
+        multiple=True,
+        help="An SCP level (file or directory), root first; repeat per level.",
+    ),
+    click.option(
+        "--rcp",
+        multiple=True,
+        help="An RCP level (file or directory), root first; repeat per level.",
+    ),
     click.option("--boundary", help="The permissions boundary."),
     click.option("--session-policy", help="The session policy."),
-    click.option("--resource-policy", multiple=True, help="A resource-based policy (the cluster's)."),
+    click.option(
+        "--resource-policy", multiple=True, help="A resource-based policy (the cluster's)."
+    ),
     click.option("--key-policy", help="The KMS key policy."),
     click.option("--principal", help="The caller's ARN."),
-    click.option("--context", "context_pairs", multiple=True, help="KEY=VALUE to settle an unknown context key."),
+    click.option(
+        "--context",
+        "context_pairs",
+        multiple=True,
+        help="KEY=VALUE to settle an unknown context key.",
+    ),
 ]
 
 
@@ -218,29 +288,74 @@ def _with_policy_options(fn: Any) -> Any:
 
 @cli.command("check")
 @_op
-@click.option("--params", "params_path", required=True, help="JSON file of boto3 keyword arguments, or - for stdin.")
+@click.option(
+    "--params",
+    "params_path",
+    required=True,
+    help="JSON file of boto3 keyword arguments, or - for stdin.",
+)
 @_region
 @_account
-@click.option("--policy", multiple=True, required=True, help="Identity policy file, directory, or authorization details.")
+@click.option(
+    "--policy",
+    multiple=True,
+    required=True,
+    help="Identity policy file, directory, or authorization details.",
+)
 @_with_policy_options
 @_current_opt
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "junit", "markdown"]), default="text")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "sarif", "junit", "markdown"]),
+    default="text",
+)
 @click.option("--output", help="Write the report to this file.")
-def check_command(operation: str, params_path: str, region: str, account: str, policy: tuple[str, ...],
-                  scp: tuple[str, ...], rcp: tuple[str, ...], boundary: str | None, session_policy: str | None,
-                  resource_policy: tuple[str, ...], key_policy: str | None, principal: str | None,
-                  context_pairs: tuple[str, ...], current_path: str | None, fmt: str, output: str | None) -> int:
+def check_command(
+    operation: str,
+    params_path: str,
+    region: str,
+    account: str,
+    policy: tuple[str, ...],
+    scp: tuple[str, ...],
+    rcp: tuple[str, ...],
+    boundary: str | None,
+    session_policy: str | None,
+    resource_policy: tuple[str, ...],
+    key_policy: str | None,
+    principal: str | None,
+    context_pairs: tuple[str, ...],
+    current_path: str | None,
+    fmt: str,
+    output: str | None,
+) -> int:
     """Will a planned call succeed with these policies? Per Region, with the smallest fix."""
-    from .report import check
     from .render import render_json, render_markdown, render_text
     from .render_ci import render_junit, render_sarif
+    from .report import check
 
     params, source, text = _params(params_path)
-    policies = build_policy_set(policy, scp, rcp, boundary, session_policy, resource_policy, key_policy, principal)
-    report = check(operation, params, region=region, account=account, policies=policies,
-                   current=_current(current_path), principal=principal,
-                   context=parse_context(context_pairs), params_source=source, params_text=text)
-    renderers = {"json": render_json, "sarif": render_sarif, "junit": render_junit, "markdown": render_markdown}
+    policies = build_policy_set(
+        policy, scp, rcp, boundary, session_policy, resource_policy, key_policy, principal
+    )
+    report = check(
+        operation,
+        params,
+        region=region,
+        account=account,
+        policies=policies,
+        current=_current(current_path),
+        principal=principal,
+        context=parse_context(context_pairs),
+        params_source=source,
+        params_text=text,
+    )
+    renderers = {
+        "json": render_json,
+        "sarif": render_sarif,
+        "junit": render_junit,
+        "markdown": render_markdown,
+    }
     if fmt == "text":
         color = output is None and sys.stdout.isatty()
         _write(render_text(report, color=color), output)
@@ -252,33 +367,62 @@ def check_command(operation: str, params_path: str, region: str, account: str, p
 @cli.command("simulate")
 @click.option("--policy", multiple=True, required=True, help="Identity policy file or directory.")
 @click.option("--action", "actions", multiple=True, required=True, help="Action to test (repeat).")
-@click.option("--resource", "resources", multiple=True, default=("*",), help="Resource ARN (repeat).")
+@click.option(
+    "--resource", "resources", multiple=True, default=("*",), help="Resource ARN (repeat)."
+)
 @click.option("--region", default="us-east-1", help="Sets aws:RequestedRegion.")
 @_with_policy_options
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
-def simulate_command(policy: tuple[str, ...], actions: tuple[str, ...], resources: tuple[str, ...], region: str,
-                     scp: tuple[str, ...], rcp: tuple[str, ...], boundary: str | None, session_policy: str | None,
-                     resource_policy: tuple[str, ...], key_policy: str | None, principal: str | None,
-                     context_pairs: tuple[str, ...], fmt: str) -> int:
+def simulate_command(
+    policy: tuple[str, ...],
+    actions: tuple[str, ...],
+    resources: tuple[str, ...],
+    region: str,
+    scp: tuple[str, ...],
+    rcp: tuple[str, ...],
+    boundary: str | None,
+    session_policy: str | None,
+    resource_policy: tuple[str, ...],
+    key_policy: str | None,
+    principal: str | None,
+    context_pairs: tuple[str, ...],
+    fmt: str,
+) -> int:
     """Evaluate actions on resources against a policy stack, like simulate-custom-policy."""
     from .evaluator import evaluate
     from .model import AuthzRequest, Decision
 
-    policies = build_policy_set(policy, scp, rcp, boundary, session_policy, resource_policy, key_policy, principal)
+    policies = build_policy_set(
+        policy, scp, rcp, boundary, session_policy, resource_policy, key_policy, principal
+    )
     context: dict[str, object] = {"aws:RequestedRegion": region}
     context.update(parse_context(context_pairs))
     rows = []
     for action in actions:
         for resource in resources:
-            result = evaluate(AuthzRequest(action, resource, region, context, principal=principal), policies)
+            result = evaluate(
+                AuthzRequest(action, resource, region, context, principal=principal), policies
+            )
             rows.append((action, resource, result))
     if fmt == "json":
-        click.echo(json.dumps([{
-            "action": a, "resource": r, "decision": res.decision.value,
-            "reasons": [x.describe() for x in res.reasons],
-            "near_misses": [n.describe() for n in res.near_misses],
-            "unknown_keys": list(res.unknown_keys), "errors": list(res.errors), "notes": list(res.notes),
-        } for a, r, res in rows], indent=2))
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "action": a,
+                        "resource": r,
+                        "decision": res.decision.value,
+                        "reasons": [x.describe() for x in res.reasons],
+                        "near_misses": [n.describe() for n in res.near_misses],
+                        "unknown_keys": list(res.unknown_keys),
+                        "errors": list(res.errors),
+                        "notes": list(res.notes),
+                    }
+                    for a, r, res in rows
+                ],
+                indent=2,
+            )
+        )
     else:
         for a, r, res in rows:
             click.echo(f"{res.decision.value:<14} {a}  {r}")

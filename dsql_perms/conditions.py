@@ -81,9 +81,9 @@ class _Family:
     like: bool = False  # values are wildcard patterns
 
 
-def _safe(fn: Callable[[str], object], cmp: Callable[[object, object], bool]) -> Callable[
-    [str, object], bool
-]:
+def _safe(
+    fn: Callable[[str], object], cmp: Callable[[object, object], bool]
+) -> Callable[[str, object], bool]:
     def compare(value: str, prepared: object) -> bool:
         try:
             return cmp(fn(value), prepared)
@@ -202,7 +202,7 @@ class RequestContext:
         self._unknown_exact = frozenset(exact)
         self._unknown_prefixes = tuple(prefixes)
 
-    def lookup(self, key_lower: str) -> tuple[str, ...] | None | bool:
+    def lookup(self, key_lower: str) -> tuple[str, ...] | bool | None:
         """The values, or False if the key is absent, or None if it is unknown."""
         found = self.values.get(key_lower)
         if found is not None:
@@ -323,8 +323,9 @@ def evaluate_clause(clause: Clause, ctx: RequestContext, *, variables: bool = Tr
         return ClauseResult(True)
     shown = ", ".join(f"`{v}`" for v in request_values) or "an empty value"
     return ClauseResult(
-        False, why=f"`{clause.operator}` on `{clause.key}`: request has {shown}, policy wants "
-        + ", ".join(f"`{v}`" for v in clause.values)
+        False,
+        why=f"`{clause.operator}` on `{clause.key}`: request has {shown}, policy wants "
+        + ", ".join(f"`{v}`" for v in clause.values),
     )
 
 
@@ -344,4 +345,3 @@ def evaluate_clauses(
     if unknown:
         return ClauseResult(None, tuple(dict.fromkeys(unknown)), why)
     return ClauseResult(True)
-

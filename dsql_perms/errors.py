@@ -32,7 +32,9 @@ class InputError(DsqlPermsError):
 
     code = "input"
 
-    def __init__(self, message: str, *, source: str | None = None, where: str | None = None):
+    def __init__(
+        self, message: str, *, source: str | None = None, where: str | None = None
+    ) -> None:
         self.message = message
         self.source = source
         self.where = where

@@ -101,8 +101,10 @@ def _principal_matches(stmt: Statement, caller: Principal | None) -> tuple[Tri, 
             continue  # service, federated and canonical principals are not our callers
         if caller is None:
             return None, "direct"  # at best the statement names the caller itself
-        if value == caller.account or value == f"arn:aws:iam::{caller.account}:root" or (
-            value.endswith(f":iam::{caller.account}:root")
+        if (
+            value == caller.account
+            or value == f"arn:aws:iam::{caller.account}:root"
+            or (value.endswith(f":iam::{caller.account}:root"))
         ):
             grant = grant or "account"
         elif value == caller.arn:
@@ -110,8 +112,10 @@ def _principal_matches(stmt: Statement, caller: Principal | None) -> tuple[Tri, 
             break
         elif caller.role_arn and caller.kind == "role_session":
             role_name = value.rsplit("/", 1)[-1]
-            if value.split(":")[4:5] == [caller.account] and ":role/" in value and (
-                role_name == caller.name
+            if (
+                value.split(":")[4:5] == [caller.account]
+                and ":role/" in value
+                and (role_name == caller.name)
             ):
                 grant = grant or "role"
     matched = bool(grant)
@@ -121,8 +125,13 @@ def _principal_matches(stmt: Statement, caller: Principal | None) -> tuple[Tri, 
 
 
 def _statement_hit(
-    layer: str, policy: Policy, stmt: Statement, req: AuthzRequest, resource: str,
-    ctx: RequestContext, caller: Principal | None,
+    layer: str,
+    policy: Policy,
+    stmt: Statement,
+    req: AuthzRequest,
+    resource: str,
+    ctx: RequestContext,
+    caller: Principal | None,
 ) -> _Hit:
     if stmt.error is not None:
         applies: Tri = False if stmt.is_allow else None
@@ -136,8 +145,10 @@ def _statement_hit(
         if principal_ok is False:
             return _Hit(layer, policy, stmt, False, "", "Principal does not match the caller", ())
         if principal_ok is None:
-            res, why, unknown = None, "the caller is unknown (give --principal)", (
-                *unknown, "aws:PrincipalArn"
+            res, why, unknown = (
+                None,
+                "the caller is unknown (give --principal)",
+                (*unknown, "aws:PrincipalArn"),
             )
     cond = evaluate_clauses(stmt.conditions, ctx, variables=policy.variables_enabled)
     if cond.value is False:
@@ -152,13 +163,11 @@ def _candidates(
     policies: PolicySet, layer: str, group: tuple[Policy, ...], action: str
 ) -> list[tuple[Policy, Statement]]:
     key = f"{layer}|{id(group)}|{action}"
-    found = policies._cache.get(key)
+    found: list[tuple[Policy, Statement]] | None = policies._cache.get(key)
     if found is None:
-        found = [
-            (p, s) for p in group for s in p.statements if _action_matches(s, action)
-        ]
+        found = [(p, s) for p in group for s in p.statements if _action_matches(s, action)]
         policies._cache[key] = found
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def _layers(policies: PolicySet, is_kms: bool) -> list[tuple[str, tuple[Policy, ...]]]:
@@ -190,7 +199,10 @@ def _pick(value: Tri, optimistic: bool) -> bool:
 
 
 def _decide_one(
-    req: AuthzRequest, resource: str, policies: PolicySet, ctx: RequestContext,
+    req: AuthzRequest,
+    resource: str,
+    policies: PolicySet,
+    ctx: RequestContext,
     caller: Principal | None,
 ) -> EvalResult:
     action = req.action.lower()
@@ -204,7 +216,8 @@ def _decide_one(
 
     def allows(layer: str, grant: str | None = None) -> Tri:
         return _any(
-            h.applies for h in hits.get(layer, ())
+            h.applies
+            for h in hits.get(layer, ())
             if h.statement.is_allow and (grant is None or h.grant == grant)
         )
 
@@ -255,17 +268,19 @@ def _decide_one(
         return Decision.IMPLICIT_DENY, "identity"
 
     best, best_layer = decide(True)
-    worst, worst_layer = decide(False)
+    worst, _ = decide(False)
     all_hits = [h for hs in hits.values() for h in hs]
     errors = tuple(
         f"{h.layer} policy `{h.policy.name}` statement {h.statement.index}: {h.statement.error}"
-        for h in all_hits if h.statement.error
+        for h in all_hits
+        if h.statement.error
     )
     unknown = tuple(dict.fromkeys(k for h in all_hits if h.applies is None for k in h.unknown))
     notes = (_DEFAULT_KEY_POLICY_NOTE,) if is_kms and policies.key_policy is None else ()
     near = tuple(
         NearMiss(h.layer, h.policy.name, h.statement.index, h.statement.sid, h.why)
-        for h in all_hits if h.statement.is_allow and h.applies is False and h.why
+        for h in all_hits
+        if h.statement.is_allow and h.applies is False and h.why
     )
     if best == worst or (best.denied and worst.denied):
         reasons = _reasons(best, best_layer, hits, req, resource)
@@ -279,12 +294,16 @@ def _reasons(
 ) -> tuple[Reason, ...]:
     if decision is Decision.EXPLICIT_DENY:
         return tuple(
-            h.reason("explicit deny") for hs in hits.values() for h in hs
+            h.reason("explicit deny")
+            for hs in hits.values()
+            for h in hs
             if not h.statement.is_allow and h.applies is not False
         )
     if decision is Decision.ALLOWED:
         return tuple(
-            h.reason("allows") for hs in hits.values() for h in hs
+            h.reason("allows")
+            for hs in hits.values()
+            for h in hs
             if h.statement.is_allow and h.applies is True
         )
     what = {
@@ -321,7 +340,10 @@ def evaluate(request: AuthzRequest, policies: PolicySet) -> EvalResult:
     context = list(request.context)
     known = {k.lower() for k, _ in context}
     if caller and "aws:principalarn" not in known:
-        context += [("aws:PrincipalArn", caller.principal_arn), ("aws:PrincipalAccount", caller.account)]
+        context += [
+            ("aws:PrincipalArn", caller.principal_arn),
+            ("aws:PrincipalAccount", caller.account),
+        ]
     ctx = RequestContext(context, request.unknown_keys)
     results = [
         (resource, _decide_one(request, resource, policies, ctx, caller))

@@ -41,7 +41,9 @@ def _conditions_for(req: AuthzRequest) -> Conditions:
     if via and action.startswith("kms:"):
         out.append(("StringEquals", "kms:ViaService", (via,)))
         if "kms:EncryptionContextKeys" in ctx:
-            out.append(("ForAnyValue:StringEquals", "kms:EncryptionContextKeys", ("aws:dsql:ClusterId",)))
+            out.append(
+                ("ForAnyValue:StringEquals", "kms:EncryptionContextKeys", ("aws:dsql:ClusterId",))
+            )
     for key in ("iam:AWSServiceName", "iam:PassedToService"):
         value = single(key)
         if value:
@@ -84,12 +86,15 @@ def statements_for(requests: Iterable[AuthzRequest]) -> list[dict[str, Any]]:
         by_actions.setdefault((conditions, tuple(sorted(actions))), set()).update(resources)
     used: set[str] = set()
     statements = []
-    for (conditions, actions), resources in sorted(by_actions.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+    for (conditions, action_list), resource_set in sorted(
+        by_actions.items(), key=lambda kv: (kv[0][1], kv[0][0])
+    ):
+        resource_list = sorted(resource_set)
         statement: dict[str, Any] = {
-            "Sid": _sid(actions, conditions, used),
+            "Sid": _sid(action_list, conditions, used),
             "Effect": "Allow",
-            "Action": list(actions) if len(actions) > 1 else actions[0],
-            "Resource": sorted(resources) if len(resources) > 1 else next(iter(resources)),
+            "Action": list(action_list) if len(action_list) > 1 else action_list[0],
+            "Resource": resource_list if len(resource_list) > 1 else resource_list[0],
         }
         if conditions:
             statement["Condition"] = _condition_block(conditions)
@@ -106,9 +111,9 @@ def policy_size(document: Mapping[str, Any]) -> int:
     return len(re.sub(r"\s", "", json.dumps(document, separators=(",", ":"))))
 
 
-def split_policy(statements: list[dict[str, Any]], limit: int = MANAGED_POLICY_LIMIT) -> list[
-    dict[str, Any]
-]:
+def split_policy(
+    statements: list[dict[str, Any]], limit: int = MANAGED_POLICY_LIMIT
+) -> list[dict[str, Any]]:
     """Pack statements into as few documents under `limit` as a first-fit pass allows."""
     documents: list[list[dict[str, Any]]] = []
     for statement in statements:

@@ -54,7 +54,9 @@ def parse_json(text: str, source: str) -> Any:
     try:
         return json.loads(text, object_pairs_hook=_no_duplicates)
     except json.JSONDecodeError as exc:
-        raise InputError(f"invalid JSON: {exc.msg}", source=source, where=f"line {exc.lineno} column {exc.colno}") from exc
+        raise InputError(
+            f"invalid JSON: {exc.msg}", source=source, where=f"line {exc.lineno} column {exc.colno}"
+        ) from exc
     except ValueError as exc:
         raise InputError(f"invalid JSON: {exc}", source=source) from exc
     except RecursionError as exc:
@@ -89,10 +91,15 @@ def load_policies(path: str, kind: PolicyKind = "identity") -> list[Policy]:
     data = load_json(path)
     if is_authorization_details(data):
         raise InputError(
-            "this is `get-account-authorization-details` output: give --principal to pick the caller",
+            "this is `get-account-authorization-details` output: "
+            "give --principal to pick the caller",
             source=path,
         )
-    return [parse_policy(data, name=Path(path).name if path != "-" else "<stdin>", kind=kind, source=path)]
+    return [
+        parse_policy(
+            data, name=Path(path).name if path != "-" else "<stdin>", kind=kind, source=path
+        )
+    ]
 
 
 def _document(raw: Any, source: str, where: str) -> Any:
@@ -100,7 +107,9 @@ def _document(raw: Any, source: str, where: str) -> Any:
         try:
             return json.loads(urllib.parse.unquote(raw))
         except ValueError as exc:
-            raise PolicyParseError("policy document is not JSON", source=source, where=where) from exc
+            raise PolicyParseError(
+                "policy document is not JSON", source=source, where=where
+            ) from exc
     return raw
 
 
@@ -114,36 +123,51 @@ def principal_policies(
     from .arn import Principal
 
     caller = Principal.parse(principal_arn)
-    managed = {
-        p.get("Arn"): p for p in details.get("Policies", []) if isinstance(p, Mapping)
-    }
+    managed = {p.get("Arn"): p for p in details.get("Policies", []) if isinstance(p, Mapping)}
 
     def managed_document(arn: str, where: str) -> Any:
         entry = managed.get(arn)
         if entry is None:
             raise InputError(
-                f"attached policy `{arn}` is not in the file (export with AWSManagedPolicy and LocalManagedPolicy)",
-                source=source, where=where,
+                f"attached policy `{arn}` is not in the file "
+                "(export it with --filter AWSManagedPolicy LocalManagedPolicy)",
+                source=source,
+                where=where,
             )
         for version in entry.get("PolicyVersionList", []):
-            if version.get("IsDefaultVersion") or version.get("VersionId") == entry.get("DefaultVersionId"):
+            if version.get("IsDefaultVersion") or version.get("VersionId") == entry.get(
+                "DefaultVersionId"
+            ):
                 return _document(version.get("Document"), source, where)
         raise InputError(f"no default version for `{arn}`", source=source, where=where)
 
     if caller.kind == "user":
-        entries, list_key, inline_key = details.get("UserDetailList", []), "UserDetailList", "UserPolicyList"
+        entries, list_key, inline_key = (
+            details.get("UserDetailList", []),
+            "UserDetailList",
+            "UserPolicyList",
+        )
         target = caller.arn
     elif caller.kind in ("role", "role_session"):
-        entries, list_key, inline_key = details.get("RoleDetailList", []), "RoleDetailList", "RolePolicyList"
+        entries, list_key, inline_key = (
+            details.get("RoleDetailList", []),
+            "RoleDetailList",
+            "RolePolicyList",
+        )
         target = caller.role_arn or caller.arn
     else:
-        raise InputError(f"`{principal_arn}` is not an IAM user, role or role session", source="--principal")
+        raise InputError(
+            f"`{principal_arn}` is not an IAM user, role or role session", source="--principal"
+        )
     found = next(
         (
-            (i, e) for i, e in enumerate(entries)
-            if isinstance(e, Mapping) and (e.get("Arn") == target or (
-                caller.kind == "role_session" and e.get("RoleName") == caller.name
-            ))
+            (i, e)
+            for i, e in enumerate(entries)
+            if isinstance(e, Mapping)
+            and (
+                e.get("Arn") == target
+                or (caller.kind == "role_session" and e.get("RoleName") == caller.name)
+            )
         ),
         None,
     )
@@ -155,30 +179,50 @@ def principal_policies(
     for j, inline in enumerate(entry.get(inline_key, [])):
         where = f"{base}.{inline_key}[{j}]"
         doc = _document(inline.get("PolicyDocument"), source, where)
-        policies.append(parse_policy(doc, name=f"inline:{inline.get('PolicyName')}", source=f"{source}:{where}"))
+        policies.append(
+            parse_policy(doc, name=f"inline:{inline.get('PolicyName')}", source=f"{source}:{where}")
+        )
     for j, attached in enumerate(entry.get("AttachedManagedPolicies", [])):
         where = f"{base}.AttachedManagedPolicies[{j}]"
         arn = attached.get("PolicyArn", "")
-        policies.append(parse_policy(managed_document(arn, where), name=arn, source=f"{source}:{where}"))
+        policies.append(
+            parse_policy(managed_document(arn, where), name=arn, source=f"{source}:{where}")
+        )
     if caller.kind == "user":
-        groups = {g.get("GroupName"): (k, g) for k, g in enumerate(details.get("GroupDetailList", []))}
+        groups = {
+            g.get("GroupName"): (k, g) for k, g in enumerate(details.get("GroupDetailList", []))
+        }
         for group_name in entry.get("GroupList", []):
             if group_name not in groups:
-                raise InputError(f"group `{group_name}` is not in the file", source=source, where=f"{base}.GroupList")
+                raise InputError(
+                    f"group `{group_name}` is not in the file",
+                    source=source,
+                    where=f"{base}.GroupList",
+                )
             k, group = groups[group_name]
             for j, inline in enumerate(group.get("GroupPolicyList", [])):
                 where = f"GroupDetailList[{k}].GroupPolicyList[{j}]"
                 doc = _document(inline.get("PolicyDocument"), source, where)
-                policies.append(parse_policy(doc, name=f"group:{group_name}:{inline.get('PolicyName')}", source=f"{source}:{where}"))
+                policies.append(
+                    parse_policy(
+                        doc,
+                        name=f"group:{group_name}:{inline.get('PolicyName')}",
+                        source=f"{source}:{where}",
+                    )
+                )
             for j, attached in enumerate(group.get("AttachedManagedPolicies", [])):
                 where = f"GroupDetailList[{k}].AttachedManagedPolicies[{j}]"
                 arn = attached.get("PolicyArn", "")
-                policies.append(parse_policy(managed_document(arn, where), name=arn, source=f"{source}:{where}"))
+                policies.append(
+                    parse_policy(managed_document(arn, where), name=arn, source=f"{source}:{where}")
+                )
     boundary = None
     boundary_arn = (entry.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
     if boundary_arn:
         where = f"{base}.PermissionsBoundary"
-        boundary = parse_policy(managed_document(boundary_arn, where), name=boundary_arn, source=f"{source}:{where}")
+        boundary = parse_policy(
+            managed_document(boundary_arn, where), name=boundary_arn, source=f"{source}:{where}"
+        )
     return policies, boundary
 
 
@@ -188,6 +232,8 @@ def parse_context(pairs: tuple[str, ...] | list[str]) -> dict[str, str | tuple[s
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key or ":" not in key:
-            raise InputError(f"`{pair}` is not KEY=VALUE with a key like `aws:SourceIp`", source="--context")
+            raise InputError(
+                f"`{pair}` is not KEY=VALUE with a key like `aws:SourceIp`", source="--context"
+            )
         out.setdefault(key, []).append(value)
     return {k: (v[0] if len(v) == 1 else tuple(v)) for k, v in out.items()}

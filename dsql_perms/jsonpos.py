@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
-from json.decoder import scanstring
+from collections.abc import Callable
+from json import decoder
+
+scanstring: Callable[[str, int], tuple[str, int]] = decoder.scanstring  # type: ignore[attr-defined]
 
 _WS = re.compile(r"[ \t\n\r]*")
 _SCALAR = re.compile(r"-?\d+(\.\d+)?([eE][-+]?\d+)?|true|false|null")
@@ -63,7 +66,8 @@ def positions(text: str) -> dict[str, tuple[int, int]]:
         m = _SCALAR.match(text, i)
         if not m:
             raise ValueError("bad scalar")
-        return m.end()
+        end: int = m.end()
+        return end
 
     try:
         value(0, "", None, 0)

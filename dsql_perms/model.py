@@ -28,9 +28,9 @@ class Evidence(enum.StrEnum):
     INFERRED = "inferred"  # our reading; the rule says why
 
 
-def _freeze_context(context: Mapping[str, object] | Iterable[tuple[str, object]]) -> tuple[
-    tuple[str, ContextValue], ...
-]:
+def _freeze_context(
+    context: Mapping[str, object] | Iterable[tuple[str, object]],
+) -> tuple[tuple[str, ContextValue], ...]:
     items = context.items() if isinstance(context, Mapping) else context
     frozen: dict[str, ContextValue] = {}
     for key, value in items:
@@ -75,7 +75,7 @@ class AuthzRequest:
     conditional: str | None = None
     rule_id: str = ""
 
-    def __init__(  # noqa: PLR0913 - a value type with documented fields
+    def __init__(
         self,
         action: str,
         resource: str,

@@ -9,7 +9,7 @@ keys, tags...), checks the documented rules botocore does not know, and expands 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,7 +33,7 @@ class PlannedCall:
     warnings: tuple[str, ...] = ()
     params: Mapping[str, Any] = field(default_factory=dict)
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[AuthzRequest]:
         return iter(self.requests)
 
     def __len__(self) -> int:
@@ -79,9 +79,11 @@ def _expand(
     state = b.state(rule.when)
     if state == "no":
         return []
-    conditional = rule.conditional if (
-        rule.conditional and (rule.conditional_when == "always" or state == "unknown")
-    ) else None
+    conditional = (
+        rule.conditional
+        if (rule.conditional and (rule.conditional_when == "always" or state == "unknown"))
+        else None
+    )
     items: list[tuple[str, str]] = [("", "")]
     if rule.each:
         items = list(b.items(rule.each))
@@ -94,14 +96,24 @@ def _expand(
             ctx = _base_context(check_region, principal, rule.context)
             unknown = {k for k in table.unknown_context if k != "aws:ResourceTag/*"}
             if principal is None:
-                unknown |= {"aws:PrincipalArn", "aws:PrincipalAccount", "aws:PrincipalType", "aws:username"}
+                unknown |= {
+                    "aws:PrincipalArn",
+                    "aws:PrincipalAccount",
+                    "aws:PrincipalType",
+                    "aws:username",
+                }
             for name in rule.context_sets:
                 known, unknown_more = b.context_set(name, op, resources[0], check_region)
                 ctx.update(known)
                 unknown |= unknown_more
             if region_kind == "witness":
                 # How DSQL makes the witness-Region check is not documented (open question 1).
-                unknown |= {"aws:CalledVia", "aws:ViaAWSService", "aws:CalledViaFirst", "aws:CalledViaLast"}
+                unknown |= {
+                    "aws:CalledVia",
+                    "aws:ViaAWSService",
+                    "aws:CalledViaFirst",
+                    "aws:CalledViaLast",
+                }
                 ctx.pop("aws:ViaAWSService", None)
             unknown -= set(ctx)
             trigger = item_path or b.trigger(rule.when)
@@ -160,8 +172,14 @@ def plan(
     if current is not None and not isinstance(current, Mapping):
         raise InvalidParameterError("the current state must be a JSON object", source="--current")
     bindings = compute_bindings(
-        op, params, region=region, account=account, partition=partition_for_region(region),
-        current=current, table=table, source=source,
+        op,
+        params,
+        region=region,
+        account=account,
+        partition=partition_for_region(region),
+        current=current,
+        table=table,
+        source=source,
     )
     requests = [r for rule in op.requires for r in _expand(op, rule, bindings, table, caller)]
     return PlannedCall(op.name, region, account, tuple(requests), tuple(bindings.warnings), params)
@@ -174,7 +192,9 @@ def _validate_token_params(params: Mapping[str, Any], source: str) -> None:
             from .errors import did_you_mean
 
             raise InvalidParameterError(
-                f"unknown parameter `{name}`{did_you_mean(name, allowed)}", source=source, where=name
+                f"unknown parameter `{name}`{did_you_mean(name, allowed)}",
+                source=source,
+                where=name,
             )
         if not isinstance(value, allowed[name]) or isinstance(value, bool):
             raise InvalidParameterError("wrong type", source=source, where=name)
@@ -182,7 +202,9 @@ def _validate_token_params(params: Mapping[str, Any], source: str) -> None:
         raise InvalidParameterError("missing required parameter `Hostname`", source=source)
     expires = params.get("ExpiresIn", 900)
     if not 1 <= expires <= 604800:
-        raise InvalidParameterError("must be between 1 and 604800 seconds", source=source, where="ExpiresIn")
+        raise InvalidParameterError(
+            "must be between 1 and 604800 seconds", source=source, where="ExpiresIn"
+        )
 
 
 __all__ = ["CLUSTER_ARN", "PlannedCall", "plan"]

@@ -68,9 +68,9 @@ def _fail(message: str, source: str, path: str) -> PolicyParseError:
     return PolicyParseError(message, source=source, where=path)
 
 
-def _string_list(value: object, source: str, path: str, *, allow_empty: bool = False) -> tuple[
-    str, ...
-]:
+def _string_list(
+    value: object, source: str, path: str, *, allow_empty: bool = False
+) -> tuple[str, ...]:
     if isinstance(value, str):
         return (value,)
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
@@ -109,9 +109,7 @@ def _condition_values(raw: object, source: str, path: str) -> tuple[str, ...]:
     return tuple(values)
 
 
-def _conditions(
-    value: object, source: str, path: str
-) -> tuple[tuple[Clause, ...], str | None]:
+def _conditions(value: object, source: str, path: str) -> tuple[tuple[Clause, ...], str | None]:
     if not isinstance(value, Mapping):
         raise _fail("must be an object of condition operators", source, path)
     clauses: list[Clause] = []
@@ -140,7 +138,9 @@ def _statement(raw: object, index: int, kind: PolicyKind, source: str, path: str
     effect = raw.get("Effect")
     if effect not in ("Allow", "Deny"):
         hint = did_you_mean(str(effect), ("Allow", "Deny"))
-        raise _fail(f"Effect must be `Allow` or `Deny`, not `{effect}`{hint}", source, f"{path}.Effect")
+        raise _fail(
+            f"Effect must be `Allow` or `Deny`, not `{effect}`{hint}", source, f"{path}.Effect"
+        )
     sid = raw.get("Sid")
     if sid is not None and not isinstance(sid, str):
         raise _fail("Sid must be a string", source, f"{path}.Sid")
@@ -195,7 +195,9 @@ def parse_policy(
             raise _fail(f"unknown top-level key `{key}`{did_you_mean(key, _TOP_KEYS)}", src, "$")
     version = document.get("Version", "2008-10-17")
     if version not in VERSIONS:
-        raise _fail(f"Version must be `2012-10-17` or `2008-10-17`, not `{version}`", src, "$.Version")
+        raise _fail(
+            f"Version must be `2012-10-17` or `2008-10-17`, not `{version}`", src, "$.Version"
+        )
     if "Id" in document and not isinstance(document["Id"], str):
         raise _fail("Id must be a string", src, "$.Id")
     if "Statement" not in document:

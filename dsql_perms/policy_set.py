@@ -15,9 +15,9 @@ def _as_policy(item: Policy | Mapping[str, Any], name: str, kind: PolicyKind) ->
     return parse_policy(item, name=name, kind=kind)
 
 
-def _many(items: Iterable[Policy | Mapping[str, Any]], prefix: str, kind: PolicyKind) -> tuple[
-    Policy, ...
-]:
+def _many(
+    items: Iterable[Policy | Mapping[str, Any]], prefix: str, kind: PolicyKind
+) -> tuple[Policy, ...]:
     return tuple(_as_policy(p, f"{prefix}[{i}]", kind) for i, p in enumerate(items))
 
 
@@ -38,7 +38,7 @@ class PolicySet:
     key_policy: Policy | None = None
     _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
-    def __init__(  # noqa: PLR0913
+    def __init__(
         self,
         identity: Iterable[Policy | Mapping[str, Any]] = (),
         boundary: Policy | Mapping[str, Any] | None = None,
@@ -51,9 +51,13 @@ class PolicySet:
         setter = object.__setattr__
         setter(self, "identity", _many(identity, "identity", "identity"))
         setter(
-            self, "boundary", None if boundary is None else _as_policy(boundary, "boundary", "identity")
+            self,
+            "boundary",
+            None if boundary is None else _as_policy(boundary, "boundary", "identity"),
         )
-        setter(self, "session", None if session is None else _as_policy(session, "session", "identity"))
+        setter(
+            self, "session", None if session is None else _as_policy(session, "session", "identity")
+        )
         setter(
             self,
             "scps",

@@ -31,12 +31,12 @@ def trigger_path(check: CheckResult) -> str:
 def region_role(report: Report, region: str) -> str:
     if region == report.region:
         return "cluster Region"
-    witness = (report.checks and next(
-        (c.request.context_dict.get("dsql:WitnessRegion") for c in report.checks
-         if c.request.region == region and "dsql:WitnessRegion" in c.request.context_dict),
-        None,
-    ))
-    return "witness Region" if witness == region else "other Region"
+    witness_checks = (
+        c
+        for c in report.checks
+        if c.request.region == region and c.request.context_dict.get("dsql:WitnessRegion") == region
+    )
+    return "witness Region" if any(witness_checks) else "other Region"
 
 
 def check_to_json(check: CheckResult) -> dict[str, Any]:
@@ -80,6 +80,7 @@ def report_to_json(report: Report) -> dict[str, Any]:
             "verified": report.fix.verified,
             "blocked": list(report.fix.blocked),
             "notes": list(report.fix.notes),
+            "conditional_policy": report.fix.conditional_policy,
         },
     }
 
@@ -115,7 +116,10 @@ def render_text(report: Report, *, color: bool = False) -> str:
                     lines.append("      unknown: " + ", ".join(c.result.unknown_keys))
                 lines += [f"      policy error: {e}" for e in c.result.errors]
                 evidence = c.request.evidence.value
-                lines.append(f"      required by: {c.request.required_by} ({evidence}, {c.request.source_url})")
+                lines.append(
+                    f"      required by: {c.request.required_by} "
+                    f"({evidence}, {c.request.source_url})"
+                )
                 if c.fix:
                     lines.append(f"      fix: {c.fix}")
     lines += ["", _fix_text(report)]
@@ -125,17 +129,24 @@ def render_text(report: Report, *, color: bool = False) -> str:
 def _fix_text(report: Report) -> str:
     parts: list[str] = []
     if report.fix.policy:
-        state = "re-verified: every missing permission is then allowed" if report.fix.verified else (
-            "NOT sufficient on its own, see the notes"
+        state = (
+            "re-verified: every missing permission is then allowed"
+            if report.fix.verified
+            else ("NOT sufficient on its own, see the notes")
         )
         parts.append(f"Smallest fix: add this policy to the caller ({state}):")
         parts.append(json.dumps(report.fix.policy, indent=2))
     parts += [f"blocked: {b}" for b in report.fix.blocked]
     parts += [f"note: {n}" for n in report.fix.notes]
+    if report.fix.conditional_policy:
+        parts.append("If the conditional requirements apply, also add:")
+        parts.append(json.dumps(report.fix.conditional_policy, indent=2))
     if not parts:
         s = report.summary()
-        parts.append(f"Nothing to fix: {s['allowed']} allowed, {s['uncertain']} uncertain, "
-                     f"{s['conditional']} conditional.")
+        parts.append(
+            f"Nothing to fix: {s['allowed']} allowed, {s['uncertain']} uncertain, "
+            f"{s['conditional']} conditional."
+        )
     return "\n".join(parts)
 
 
@@ -150,19 +161,39 @@ def render_markdown(report: Report) -> str:
     ]
     lines += [f"> warning: {w}" for w in report.warnings]
     for region in report.regions:
-        lines += ["", f"#### {region} ({region_role(report, region)})", "",
-                  "| Decision | Action | Resource | Required by | Details |", "|---|---|---|---|---|"]
+        lines += [
+            "",
+            f"#### {region} ({region_role(report, region)})",
+            "",
+            "| Decision | Action | Resource | Required by | Details |",
+            "|---|---|---|---|---|",
+        ]
         for c in (c for c in report.checks if c.request.region == region):
-            details = "; ".join([*(r.describe() for r in c.result.reasons), *([c.fix] if c.fix else [])])
+            details = "; ".join(
+                [*(r.describe() for r in c.result.reasons), *([c.fix] if c.fix else [])]
+            )
             if c.request.conditional:
                 details = f"conditional: {c.request.conditional}; {details}"
-            cells = [_MARK[c.decision], f"`{c.request.action}`", f"`{c.request.resource}`",
-                     f"`{c.request.required_by}`", details if c.decision is not Decision.ALLOWED else ""]
+            cells = [
+                _MARK[c.decision],
+                f"`{c.request.action}`",
+                f"`{c.request.resource}`",
+                f"`{c.request.required_by}`",
+                details if c.decision is not Decision.ALLOWED else "",
+            ]
             lines.append("| " + " | ".join(x.replace("|", "\\|") for x in cells) + " |")
     if report.fix.policy:
         verified = "re-verified" if report.fix.verified else "not sufficient on its own"
-        lines += ["", f"<details><summary>Smallest fix ({verified})</summary>", "", "```json",
-                  json.dumps(report.fix.policy, indent=2), "```", "", "</details>"]
+        lines += [
+            "",
+            f"<details><summary>Smallest fix ({verified})</summary>",
+            "",
+            "```json",
+            json.dumps(report.fix.policy, indent=2),
+            "```",
+            "",
+            "</details>",
+        ]
     lines += [f"- blocked: {b}" for b in report.fix.blocked]
     lines += [f"- note: {n}" for n in report.fix.notes]
     return "\n".join(lines) + "\n"

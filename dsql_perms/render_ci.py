@@ -14,12 +14,24 @@ from .report import CheckResult, Report
 
 INFO_URI = "https://github.com/dsql-perms/dsql-perms"
 RULES = {
-    Decision.IMPLICIT_DENY: ("DSQLP001", "MissingPermission", "error",
-                             "No policy allows a permission the planned call needs."),
-    Decision.EXPLICIT_DENY: ("DSQLP002", "ExplicitDeny", "error",
-                             "An explicit Deny blocks a permission the planned call needs; no Allow can fix it."),
-    Decision.UNCERTAIN: ("DSQLP003", "UncertainPermission", "warning",
-                         "Whether the permission is allowed depends on context values that are not known."),
+    Decision.IMPLICIT_DENY: (
+        "DSQLP001",
+        "MissingPermission",
+        "error",
+        "No policy allows a permission the planned call needs.",
+    ),
+    Decision.EXPLICIT_DENY: (
+        "DSQLP002",
+        "ExplicitDeny",
+        "error",
+        "An explicit Deny blocks a permission the planned call needs; no Allow can fix it.",
+    ),
+    Decision.UNCERTAIN: (
+        "DSQLP003",
+        "UncertainPermission",
+        "warning",
+        "Whether the permission is allowed depends on context values that are not known.",
+    ),
 }
 
 
@@ -52,35 +64,47 @@ def render_sarif(report: Report) -> str:
             continue
         rule_id, _, level, _ = RULES[c.decision]
         line, column = locate(report.params_text, trigger_path(c))
-        results.append({
-            "ruleId": rule_id,
-            "ruleIndex": index[c.decision],
-            "level": level,
-            "message": {"text": _message(c)},
-            "locations": [{
-                "physicalLocation": {
-                    "artifactLocation": {"uri": report.params_source},
-                    "region": {"startLine": line, "startColumn": column},
+        results.append(
+            {
+                "ruleId": rule_id,
+                "ruleIndex": index[c.decision],
+                "level": level,
+                "message": {"text": _message(c)},
+                "locations": [
+                    {
+                        "physicalLocation": {
+                            "artifactLocation": {"uri": report.params_source},
+                            "region": {"startLine": line, "startColumn": column},
+                        },
+                        "logicalLocations": [{"name": c.request.required_by, "kind": "parameter"}],
+                    }
+                ],
+                "partialFingerprints": {"dsqlPermsCheck/v1": c.id},
+                "properties": {
+                    "region": c.request.region,
+                    "action": c.request.action,
+                    "resource": c.request.resource,
+                    "evidence": c.request.evidence.value,
                 },
-                "logicalLocations": [{"name": c.request.required_by, "kind": "parameter"}],
-            }],
-            "partialFingerprints": {"dsqlPermsCheck/v1": c.id},
-            "properties": {
-                "region": c.request.region,
-                "action": c.request.action,
-                "resource": c.request.resource,
-                "evidence": c.request.evidence.value,
-            },
-        })
+            }
+        )
     log = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": "dsql-perms", "version": __version__,
-                                "informationUri": INFO_URI, "rules": rules}},
-            "results": results,
-            "properties": {"verdict": report.verdict, "operation": report.operation},
-        }],
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "dsql-perms",
+                        "version": __version__,
+                        "informationUri": INFO_URI,
+                        "rules": rules,
+                    }
+                },
+                "results": results,
+                "properties": {"verdict": report.verdict, "operation": report.operation},
+            }
+        ],
     }
     return json.dumps(log, indent=2) + "\n"
 
@@ -89,12 +113,17 @@ def render_junit(report: Report) -> str:
     suites = ET.Element("testsuites", name=f"dsql-perms {report.operation}")
     for region in report.regions:
         checks = [c for c in report.checks if c.request.region == region]
-        suite = ET.SubElement(suites, "testsuite", name=f"{report.operation} in {region}",
-                              tests=str(len(checks)))
+        suite = ET.SubElement(
+            suites, "testsuite", name=f"{report.operation} in {region}", tests=str(len(checks))
+        )
         counts = {"failures": 0, "errors": 0, "skipped": 0}
         for c in checks:
-            case = ET.SubElement(suite, "testcase", classname=f"dsql-perms.{region}",
-                                 name=f"{c.request.action} on {c.request.resource}")
+            case = ET.SubElement(
+                suite,
+                "testcase",
+                classname=f"dsql-perms.{region}",
+                name=f"{c.request.action} on {c.request.resource}",
+            )
             if not c.counted:
                 ET.SubElement(case, "skipped", message=f"conditional: {c.request.conditional}")
                 counts["skipped"] += 1
@@ -108,4 +137,6 @@ def render_junit(report: Report) -> str:
         for key, value in counts.items():
             suite.set(key, str(value))
     ET.indent(suites)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+    )

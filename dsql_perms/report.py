@@ -45,10 +45,14 @@ class CheckResult:
 
 @dataclass(frozen=True, slots=True)
 class Fix:
+    """The smallest policy to add, whether re-checking with it allowed everything, the
+    permissions no Allow can fix, and statements for conditional requirements, if they apply."""
+
     policy: dict[str, Any] | None
     verified: bool
     blocked: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    conditional_policy: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -105,10 +109,19 @@ def propose_fix(
     checks: list[tuple[AuthzRequest, EvalResult]], policies: PolicySet
 ) -> tuple[Fix, dict[int, str]]:
     """Statements that allow every implicitly denied request, re-verified by the evaluator."""
-    missing = [req for req, res in checks if res.decision is Decision.IMPLICIT_DENY]
+    missing = [
+        req
+        for req, res in checks
+        if res.decision is Decision.IMPLICIT_DENY and req.conditional is None
+    ]
+    optional = [
+        req for req, res in checks if res.decision is Decision.IMPLICIT_DENY and req.conditional
+    ]
+    conditional_policy = policy_document(statements_for(optional)) if optional else None
     blocked = tuple(
         f"{req.action} in {req.region}: {_blocked_message(res)}"
-        for req, res in checks if res.decision is Decision.EXPLICIT_DENY
+        for req, res in checks
+        if res.decision is Decision.EXPLICIT_DENY
     )
     per_check: dict[int, str] = {}
     for i, (_, res) in enumerate(checks):
@@ -118,7 +131,7 @@ def propose_fix(
             keys = ", ".join(f"`{k}`" for k in res.unknown_keys)
             per_check[i] = f"supply {keys} with --context KEY=VALUE to decide"
     if not missing:
-        return Fix(None, True, blocked), per_check
+        return Fix(None, True, blocked, conditional_policy=conditional_policy), per_check
     statements = statements_for(missing)
     document = policy_document(statements)
     patched = policies.with_identity(parse_policy(document, name=FIX_POLICY_NAME))
@@ -127,20 +140,29 @@ def propose_fix(
     for i, (req, res) in enumerate(checks):
         if res.decision is not Decision.IMPLICIT_DENY:
             continue
+        if req.conditional:
+            per_check[i] = "if it applies, add the matching statement of the conditional fix"
+            continue
         after = evaluate(req, patched)
         sid = next((r.sid for r in after.reasons if r.policy == FIX_POLICY_NAME), None)
         if after.decision is Decision.ALLOWED:
-            per_check[i] = f"add statement `{sid}` of the proposed fix" if sid else "allowed by the proposed fix"
+            per_check[i] = (
+                f"add statement `{sid}` of the proposed fix"
+                if sid
+                else "allowed by the proposed fix"
+            )
         else:
             verified = False
             why = "; ".join(r.describe() for r in after.reasons) or after.decision.value
-            note = f"{req.action} in {req.region} is still {after.decision.value} with the fix: {why}"
+            note = (
+                f"{req.action} in {req.region} is still {after.decision.value} with the fix: {why}"
+            )
             notes.append(note)
             per_check[i] = note
-    return Fix(document, verified, blocked, tuple(notes)), per_check
+    return Fix(document, verified, blocked, tuple(notes), conditional_policy), per_check
 
 
-def check(  # noqa: PLR0913
+def check(
     operation: str,
     params: Mapping[str, Any] | None,
     *,
@@ -155,11 +177,22 @@ def check(  # noqa: PLR0913
 ) -> Report:
     """Will this planned DSQL call succeed with these policies, Region by Region?"""
     planned: PlannedCall = plan(
-        operation, params, region=region, account=account, current=current,
-        principal=principal, source=params_source,
+        operation,
+        params,
+        region=region,
+        account=account,
+        current=current,
+        principal=principal,
+        source=params_source,
     )
-    return check_planned(planned, policies, context=context, principal=principal,
-                         params_source=params_source, params_text=params_text)
+    return check_planned(
+        planned,
+        policies,
+        context=context,
+        principal=principal,
+        params_source=params_source,
+        params_text=params_text,
+    )
 
 
 def check_planned(
@@ -176,6 +209,14 @@ def check_planned(
     fix, per_check = propose_fix(pairs, policies)
     checks = tuple(CheckResult(r, res, per_check.get(i)) for i, (r, res) in enumerate(pairs))
     return Report(
-        planned.operation, planned.region, planned.account, principal, verdict_of(checks), checks,
-        planned.warnings, fix, params_source, params_text,
+        planned.operation,
+        planned.region,
+        planned.account,
+        principal,
+        verdict_of(checks),
+        checks,
+        planned.warnings,
+        fix,
+        params_source,
+        params_text,
     )

@@ -90,7 +90,9 @@ def validate_params(operation: str, params: dict[str, Any], *, source: str) -> N
     report = botocore.validate.ParamValidator().validate(params, shape)
     if report.has_errors():
         message = _one_line(report.generate_report())
-        raise InvalidParameterError(message + _unknown_parameter_hint(message, shape), source=source)
+        raise InvalidParameterError(
+            message + _unknown_parameter_hint(message, shape), source=source
+        )
     errors: list[str] = []
     for name, member in shape.members.items():
         if name in params:

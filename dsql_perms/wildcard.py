@@ -2,8 +2,7 @@
 
 Worked examples (ARNs are case-sensitive, actions are not)::
 
-    match("arn:aws:dsql:*:111122223333:cluster/*", "arn:aws:dsql:us-east-1:111122223333:cluster/abc")
-    -> True
+    match("arn:aws:dsql:*:1:cluster/*", "arn:aws:dsql:us-east-1:1:cluster/abc") -> True
     match("dsql:Get*", "DSQL:getcluster", ignore_case=True) -> True
 
 The matcher splits the pattern at `*` and places each piece at its leftmost possible
@@ -42,10 +41,7 @@ def _piece_at(piece: str, text: str, pos: int) -> bool:
     """Does `piece` (literals and `?`) match `text` at `pos`?"""
     if pos + len(piece) > len(text):
         return False
-    for offset, ch in enumerate(piece):
-        if ch != "?" and ch != text[pos + offset]:
-            return False
-    return True
+    return all(ch in ("?", text[pos + offset]) for offset, ch in enumerate(piece))
 
 
 def _find(piece: str, text: str, start: int, end: int) -> int:
@@ -104,7 +100,7 @@ def covers(pattern: str, request_pattern: str) -> bool:
 
 
 def _match_symbols(pattern: str, text: str) -> bool:
-    star_sym, q_sym = "\ue002", "\ue003"
+    star_sym = "\ue002"
     m = len(text)
     # Classic DP; only used for short request patterns (ARNs), so O(n*m) is fine.
     reach = [False] * (m + 1)
@@ -155,7 +151,7 @@ def overlaps(a: str, b: str) -> bool:
             stack.append((i, j + 1))
             if ca is not None and ca != "*":
                 stack.append((i + 1, j))
-        if ca is not None and cb is not None and ca != "*" and cb != "*":
-            if ca == "?" or cb == "?" or ca == cb:
-                stack.append((i + 1, j + 1))
+        both_single = ca is not None and cb is not None and "*" not in (ca, cb)
+        if both_single and (ca == "?" or cb == "?" or ca == cb):
+            stack.append((i + 1, j + 1))
     return False

@@ -6,10 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
+import reference_evaluator as ref
 
 from dsql_perms import AuthzRequest, PolicySet, evaluate
-
-import reference_evaluator as ref
 
 CASES = json.loads((Path(__file__).parent / "cases" / "evaluator.json").read_text())["cases"]
 

@@ -3,14 +3,13 @@ reference evaluator in tests/reference_evaluator.py."""
 
 import re
 
+import reference_evaluator as ref
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from strategies import requests, stacks, statements, text_alphabet, wild_alphabet
 
 from dsql_perms import AuthzRequest, Decision, PolicySet, evaluate
 from dsql_perms.wildcard import covers, match, overlaps
-
-import reference_evaluator as ref
-from strategies import requests, stacks, statements, text_alphabet, wild_alphabet
 
 
 def oracle(pattern, text):

@@ -58,7 +58,7 @@ def test_the_schema_is_closed():
 
 
 def test_rules_file_is_in_canonical_form():
-    assert RAW_TEXT == json.dumps(RAW, indent=2, sort_keys=True) + "\n", "run scripts/canonicalize_data.py"
+    assert json.dumps(RAW, indent=2, sort_keys=True) + "\n" == RAW_TEXT, "run scripts/canonicalize_data.py"
 
 
 def test_every_botocore_operation_has_a_rule():

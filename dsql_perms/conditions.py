@@ -214,9 +214,33 @@ class RequestContext:
 
 @dataclass(frozen=True, slots=True)
 class ClauseResult:
+    """A clause's value; the explanation is formatted only when someone reads `why`."""
+
     value: Tri
     unknown_keys: tuple[str, ...] = ()
-    why: str = ""
+    clause: Clause | None = None
+    detail: str = ""  # absent | present | missing | mismatch | unknown | variable
+    request_values: tuple[str, ...] = ()
+
+    @property
+    def why(self) -> str:
+        c = self.clause
+        if c is None:
+            return ""
+        if self.detail in ("absent", "present"):
+            return f"`Null` on `{c.key}`: the key is {self.detail}"
+        if self.detail == "missing":
+            return f"`{c.key}` is not in the request"
+        if self.detail == "unknown":
+            return f"`{c.key}` is unknown"
+        if self.detail == "variable":
+            return f"policy variable `{self.unknown_keys[0]}` is unknown"
+        shown = ", ".join(f"`{v}`" for v in self.request_values) or "an empty value"
+        wanted = ", ".join(f"`{v}`" for v in c.values)
+        return f"`{c.operator}` on `{c.key}`: request has {shown}, policy wants {wanted}"
+
+
+_TRUE = ClauseResult(True)
 
 
 def resolve_variables(
@@ -282,25 +306,22 @@ def evaluate_clause(clause: Clause, ctx: RequestContext, *, variables: bool = Tr
     found = ctx.lookup(clause.key_lower)
     if clause.base == "Null":
         if found is None:
-            return ClauseResult(None, (clause.key,), f"`{clause.key}` is unknown")
+            return ClauseResult(None, (clause.key,), clause, "unknown")
         absent = found is False
         ok = any((v.lower() == "true") == absent for v in clause.values)
-        state = "absent" if absent else "present"
-        return ClauseResult(ok, why=f"`Null` on `{clause.key}`: the key is {state}")
+        return ClauseResult(ok, (), clause, "absent" if absent else "present")
     if found is None:
-        return ClauseResult(None, (clause.key,), f"`{clause.key}` is unknown")
+        return ClauseResult(None, (clause.key,), clause, "unknown")
     if found is False:
         if clause.if_exists or clause.set_op == "ForAllValues":
-            return ClauseResult(True)
+            return _TRUE
         if clause.set_op == "ForAnyValue":
-            return ClauseResult(False, why=f"`{clause.key}` is not in the request")
-        return ClauseResult(
-            clause.negated, why="" if clause.negated else f"`{clause.key}` is not in the request"
-        )
+            return ClauseResult(False, (), clause, "missing")
+        return _TRUE if clause.negated else ClauseResult(False, (), clause, "missing")
     request_values: tuple[str, ...] = found  # type: ignore[assignment]
     policy_values, unknown = _policy_values(clause, ctx, variables)
     if unknown:
-        return ClauseResult(None, unknown, f"policy variable `{unknown[0]}` is unknown")
+        return ClauseResult(None, unknown, clause, "variable")
     compare = _FAMILIES[clause.base].compare
 
     def hit(value: str) -> bool:
@@ -319,14 +340,7 @@ def evaluate_clause(clause: Clause, ctx: RequestContext, *, variables: bool = Tr
     else:
         any_hit = any(hit(v) for v in request_values)
         ok = not any_hit if clause.negated else any_hit
-    if ok:
-        return ClauseResult(True)
-    shown = ", ".join(f"`{v}`" for v in request_values) or "an empty value"
-    return ClauseResult(
-        False,
-        why=f"`{clause.operator}` on `{clause.key}`: request has {shown}, policy wants "
-        + ", ".join(f"`{v}`" for v in clause.values),
-    )
+    return _TRUE if ok else ClauseResult(False, (), clause, "mismatch", request_values)
 
 
 def evaluate_clauses(
@@ -334,14 +348,14 @@ def evaluate_clauses(
 ) -> ClauseResult:
     """AND over clauses: any False wins; otherwise any unknown makes the result unknown."""
     unknown: list[str] = []
-    why = ""
+    first: ClauseResult | None = None
     for clause in clauses:
         result = evaluate_clause(clause, ctx, variables=variables)
         if result.value is False:
             return result
         if result.value is None:
             unknown.extend(result.unknown_keys)
-            why = why or result.why
-    if unknown:
-        return ClauseResult(None, tuple(dict.fromkeys(unknown)), why)
-    return ClauseResult(True)
+            first = first or result
+    if first is not None:
+        return ClauseResult(None, tuple(dict.fromkeys(unknown)), first.clause, first.detail)
+    return _TRUE

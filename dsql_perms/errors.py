@@ -17,7 +17,6 @@ context chained with colons, one line.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 
@@ -72,5 +71,7 @@ class RulesError(DsqlPermsError):
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """Return `; did you mean `x`?` for a close match, or an empty string."""
+    import difflib  # only on the error path: it costs start-up time
+
     matches = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f"; did you mean `{matches[0]}`?" if matches else ""

@@ -8,8 +8,9 @@ are certain; an Allow in one and a deny in the other is `uncertain`, naming the 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .arn import Principal, account_of
 from .conditions import RequestContext, Tri, evaluate_clauses, resolve_variables
@@ -24,6 +25,9 @@ _DEFAULT_KEY_POLICY_NOTE = (
 )
 
 
+Why = str | Callable[[], str]
+
+
 @dataclass(frozen=True, slots=True)
 class _Hit:
     """One statement whose action matched, with its outcome for this request."""
@@ -33,8 +37,14 @@ class _Hit:
     statement: Statement
     applies: Tri
     grant: str  # for resource/key policies: direct | role | account; else "identity"
-    why: str
+    why_source: Why
     unknown: tuple[str, ...]
+
+    @property
+    def why(self) -> str:
+        """The explanation, formatted only when a report needs it."""
+        source = self.why_source
+        return source if isinstance(source, str) else source()
 
     def reason(self, detail: str = "") -> Reason:
         s = self.statement
@@ -48,7 +58,9 @@ def _action_matches(stmt: Statement, action: str) -> bool:
 
 def _resource_matches(
     stmt: Statement, policy: Policy, resource: str, req: AuthzRequest, ctx: RequestContext
-) -> tuple[Tri, str, tuple[str, ...]]:
+) -> tuple[Tri, Why, tuple[str, ...]]:
+    if not stmt.not_resource and "*" in stmt.resources:
+        return True, "", ()
     is_pattern = has_wildcard(resource)
     unknown: list[str] = []
     best = "none"  # none | partial | full
@@ -80,13 +92,18 @@ def _resource_matches(
         return True, "", ()
     if unknown and best == "none" and not stmt.not_resource:
         return None, f"policy variable `{unknown[0]}` in Resource is unknown", tuple(unknown)
-    listed = ", ".join(f"`{r}`" for r in stmt.resources)
-    element = "NotResource" if stmt.not_resource else "Resource"
-    if best == "partial":
+    partial = best == "partial"
+
+    def why() -> str:
+        listed = ", ".join(f"`{r}`" for r in stmt.resources)
+        element = "NotResource" if stmt.not_resource else "Resource"
+        verb = "covers only part of" if partial else "does not match"
+        return f"{element} {listed} {verb} `{resource}`"
+
+    if partial:
         uncertain = req.resource_is_placeholder or not stmt.is_allow
-        why = f"{element} {listed} covers only part of `{resource}`"
         return (None if uncertain else False), why, ()
-    return False, f"{element} {listed} does not match `{resource}`", ()
+    return False, why, ()
 
 
 def _principal_matches(stmt: Statement, caller: Principal | None) -> tuple[Tri, str]:
@@ -150,24 +167,43 @@ def _statement_hit(
                 "the caller is unknown (give --principal)",
                 (*unknown, "aws:PrincipalArn"),
             )
+    if not stmt.conditions and res is True:
+        return _Hit(layer, policy, stmt, True, grant, "", ())
     cond = evaluate_clauses(stmt.conditions, ctx, variables=policy.variables_enabled)
     if cond.value is False:
-        return _Hit(layer, policy, stmt, False, grant, f"condition not met: {cond.why}", ())
+        return _Hit(layer, policy, stmt, False, grant, lambda: f"condition not met: {cond.why}", ())
     if cond.value is None or res is None:
         keys = (*unknown, *cond.unknown_keys)
-        return _Hit(layer, policy, stmt, None, grant, why or cond.why, keys)
+        return _Hit(
+            layer, policy, stmt, None, grant, why if res is None else (lambda: cond.why), keys
+        )
     return _Hit(layer, policy, stmt, True, grant, "", ())
 
 
-def _candidates(
-    policies: PolicySet, layer: str, group: tuple[Policy, ...], action: str
-) -> list[tuple[Policy, Statement]]:
-    key = f"{layer}|{id(group)}|{action}"
-    found: list[tuple[Policy, Statement]] | None = policies._cache.get(key)
+Candidates = list[tuple[str, list[tuple[Policy, Statement]]]]
+
+
+def _candidates(policies: PolicySet, action: str, is_kms: bool) -> Candidates:
+    """Per layer, the statements whose Action/NotAction matches (cached per stack and action)."""
+    found: Candidates | None = policies._cache.get(action)
     if found is None:
-        found = [(p, s) for p in group for s in p.statements if _action_matches(s, action)]
-        policies._cache[key] = found
+        found = [
+            (layer, [(p, s) for p in group for s in p.statements if _action_matches(s, action)])
+            for layer, group in _layers(policies, is_kms)
+        ]
+        policies._cache[action] = found
     return found
+
+
+def _layer_names(policies: PolicySet) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    names: tuple[tuple[str, ...], tuple[str, ...]] | None = policies._cache.get("|names")
+    if names is None:
+        names = (
+            tuple(f"scp-level-{i + 1}" for i in range(len(policies.scps))),
+            tuple(f"rcp-level-{i + 1}" for i in range(len(policies.rcps))),
+        )
+        policies._cache["|names"] = names
+    return names
 
 
 def _layers(policies: PolicySet, is_kms: bool) -> list[tuple[str, tuple[Policy, ...]]]:
@@ -184,18 +220,66 @@ def _layers(policies: PolicySet, is_kms: bool) -> list[tuple[str, tuple[Policy, 
     return layers
 
 
-def _any(values: Iterable[Tri]) -> Tri:
-    result: Tri = False
-    for v in values:
-        if v is True:
-            return True
-        if v is None:
-            result = None
-    return result
-
-
 def _pick(value: Tri, optimistic: bool) -> bool:
     return optimistic if value is None else value
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    """What the statements of each layer said about one request, before the decision."""
+
+    allowed: dict[tuple[str, str | None], Tri]  # (layer, grant or None) -> an Allow applies
+    denies: Tri
+    scp_layers: tuple[str, ...]
+    rcp_layers: tuple[str, ...]  # empty when RCPs do not apply to this request
+    has_boundary: bool
+    has_session: bool
+    kms: bool
+    key_policy_given: bool
+    cross_account: bool
+
+
+def _truth_table(o: _Outcome, optimistic: bool) -> tuple[Decision, str]:
+    """IAM's evaluation logic, one arm per documented step; unknowns resolved one way."""
+
+    def yes(layer: str, grant: str | None = None) -> bool:
+        return _pick(o.allowed.get((layer, grant), False), optimistic)
+
+    if _pick(o.denies, not optimistic):  # an explicit deny anywhere wins
+        return Decision.EXPLICIT_DENY, "deny"
+    for layer in o.rcp_layers:  # every RCP level must allow
+        if not yes(layer):
+            return Decision.IMPLICIT_DENY, layer
+    for layer in o.scp_layers:  # every SCP level must allow
+        if not yes(layer):
+            return Decision.IMPLICIT_DENY, layer
+    boundary_ok = not o.has_boundary or yes("boundary")
+    session_ok = not o.has_session or yes("session")
+    identity_ok = yes("identity") and boundary_ok and session_ok
+    if o.kms:  # the key policy must allow, directly or by delegating to the account
+        if o.key_policy_given:
+            key_direct = yes("key", "direct")
+            key_account = yes("key", "account") or yes("key", "role")
+        else:  # the default key policy delegates to IAM
+            key_direct, key_account = False, True
+        if key_direct or (key_account and identity_ok):
+            return Decision.ALLOWED, "key"
+        return Decision.IMPLICIT_DENY, "identity" if key_account else "key"
+    if o.cross_account:  # both accounts must allow
+        resource_ok = any(yes("resource", g) for g in ("direct", "role", "account"))
+        if identity_ok and resource_ok:
+            return Decision.ALLOWED, "cross-account"
+        return Decision.IMPLICIT_DENY, "resource" if identity_ok else "identity"
+    if yes("resource", "direct"):  # same account, naming the user or session: final Allow
+        return Decision.ALLOWED, "resource"
+    role_grant = yes("resource", "role") and boundary_ok and session_ok
+    if identity_ok or role_grant:
+        return Decision.ALLOWED, "identity"
+    if not boundary_ok and yes("identity"):
+        return Decision.IMPLICIT_DENY, "boundary"
+    if not session_ok and yes("identity"):
+        return Decision.IMPLICIT_DENY, "session"
+    return Decision.IMPLICIT_DENY, "identity"
 
 
 def _decide_one(
@@ -208,80 +292,65 @@ def _decide_one(
     action = req.action.lower()
     is_kms = action.startswith("kms:")
     hits: dict[str, list[_Hit]] = {}
-    for layer, group in _layers(policies, is_kms):
-        hits[layer] = [
-            _statement_hit(layer, p, s, req, resource, ctx, caller)
-            for p, s in _candidates(policies, layer, group, action)
-        ]
+    allowed: dict[tuple[str, str | None], Tri] = {}
+    denies: Tri = False
+    saw_error = saw_unknown = False
+    for layer, candidates in _candidates(policies, action, is_kms):
+        layer_hits = hits[layer] = []
+        for p, s in candidates:
+            hit = _statement_hit(layer, p, s, req, resource, ctx, caller)
+            saw_error = saw_error or s.error is not None
+            applies = hit.applies
+            if applies is False:
+                if s.is_allow:
+                    layer_hits.append(hit)  # a near miss, if the request ends up denied
+                continue
+            layer_hits.append(hit)
+            if applies is None:
+                saw_unknown = True
+            if not s.is_allow:
+                denies = True if applies else (denies or None)
+                continue
+            for key in ((layer, None), (layer, hit.grant)):
+                if allowed.get(key) is not True:
+                    allowed[key] = applies
 
-    def allows(layer: str, grant: str | None = None) -> Tri:
-        return _any(
-            h.applies
-            for h in hits.get(layer, ())
-            if h.statement.is_allow and (grant is None or h.grant == grant)
-        )
-
-    denies = _any(h.applies for hs in hits.values() for h in hs if not h.statement.is_allow)
     resource_account = account_of(resource)
     caller_account = caller.account if caller else None
     cross_account = bool(resource_account and caller_account and resource_account != caller_account)
-    rcp_applies = resource != "*" and not cross_account
-
-    def decide(optimistic: bool) -> tuple[Decision, str]:
-        def yes(v: Tri) -> bool:
-            return _pick(v, optimistic)
-
-        if _pick(denies, not optimistic):
-            return Decision.EXPLICIT_DENY, "deny"
-        for i in range(len(policies.rcps)):
-            if rcp_applies and not yes(allows(f"rcp-level-{i + 1}")):
-                return Decision.IMPLICIT_DENY, f"rcp-level-{i + 1}"
-        for i in range(len(policies.scps)):
-            if not yes(allows(f"scp-level-{i + 1}")):
-                return Decision.IMPLICIT_DENY, f"scp-level-{i + 1}"
-        boundary_ok = policies.boundary is None or yes(allows("boundary"))
-        session_ok = policies.session is None or yes(allows("session"))
-        identity_ok = yes(allows("identity")) and boundary_ok and session_ok
-        if is_kms:
-            if policies.key_policy is None:  # default key policy: delegates to IAM
-                key_direct, key_account = False, True
-            else:
-                key_direct = yes(allows("key", "direct"))
-                key_account = yes(allows("key", "account")) or yes(allows("key", "role"))
-            if key_direct or (key_account and identity_ok):
-                return Decision.ALLOWED, "key"
-            return Decision.IMPLICIT_DENY, "identity" if key_account else "key"
-        if cross_account:
-            resource_ok = any(yes(allows("resource", g)) for g in ("direct", "role", "account"))
-            if identity_ok and resource_ok:
-                return Decision.ALLOWED, "cross-account"
-            return Decision.IMPLICIT_DENY, "resource" if identity_ok else "identity"
-        if yes(allows("resource", "direct")):
-            return Decision.ALLOWED, "resource"
-        role_grant = yes(allows("resource", "role")) and boundary_ok and session_ok
-        if identity_ok or role_grant:
-            return Decision.ALLOWED, "identity"
-        if not boundary_ok and yes(allows("identity")):
-            return Decision.IMPLICIT_DENY, "boundary"
-        if not session_ok and yes(allows("identity")):
-            return Decision.IMPLICIT_DENY, "session"
-        return Decision.IMPLICIT_DENY, "identity"
-
-    best, best_layer = decide(True)
-    worst, _ = decide(False)
+    names = _layer_names(policies)
+    outcome = _Outcome(
+        allowed,
+        denies,
+        names[0],
+        names[1] if resource != "*" and not cross_account else (),
+        policies.boundary is not None,
+        policies.session is not None,
+        is_kms,
+        policies.key_policy is not None,
+        cross_account,
+    )
+    best, best_layer = _truth_table(outcome, True)
+    worst = _truth_table(outcome, False)[0] if saw_unknown else best
     all_hits = [h for hs in hits.values() for h in hs]
-    errors = tuple(
-        f"{h.layer} policy `{h.policy.name}` statement {h.statement.index}: {h.statement.error}"
-        for h in all_hits
-        if h.statement.error
-    )
-    unknown = tuple(dict.fromkeys(k for h in all_hits if h.applies is None for k in h.unknown))
+    errors: tuple[str, ...] = ()
+    if saw_error:
+        errors = tuple(
+            f"{h.layer} policy `{h.policy.name}` statement {h.statement.index}: {h.statement.error}"
+            for h in all_hits
+            if h.statement.error
+        )
+    unknown: tuple[str, ...] = ()
+    if saw_unknown:
+        unknown = tuple(dict.fromkeys(k for h in all_hits if h.applies is None for k in h.unknown))
     notes = (_DEFAULT_KEY_POLICY_NOTE,) if is_kms and policies.key_policy is None else ()
-    near = tuple(
-        NearMiss(h.layer, h.policy.name, h.statement.index, h.statement.sid, h.why)
-        for h in all_hits
-        if h.statement.is_allow and h.applies is False and h.why
-    )
+    near: tuple[NearMiss, ...] = ()
+    if best is not Decision.ALLOWED:
+        near = tuple(
+            NearMiss(h.layer, h.policy.name, h.statement.index, h.statement.sid, h.why)
+            for h in all_hits
+            if h.statement.is_allow and h.applies is False and h.why
+        )
     if best == worst or (best.denied and worst.denied):
         reasons = _reasons(best, best_layer, hits, req, resource)
         return EvalResult(best, reasons, unknown if best != worst else (), near, errors, notes)
@@ -334,17 +403,25 @@ def _combine_variants(results: list[tuple[str, EvalResult]]) -> EvalResult:
     return EvalResult(Decision.UNCERTAIN, reasons, unknown, near, errors, notes)
 
 
+@lru_cache(maxsize=1024)
+def _principal(arn: str) -> Principal:
+    return Principal.parse(arn)
+
+
 def evaluate(request: AuthzRequest, policies: PolicySet) -> EvalResult:
     """Decide one authorization request against a whole policy stack (pure, no I/O)."""
-    caller = Principal.parse(request.principal) if request.principal else None
-    context = list(request.context)
-    known = {k.lower() for k, _ in context}
-    if caller and "aws:principalarn" not in known:
-        context += [
-            ("aws:PrincipalArn", caller.principal_arn),
-            ("aws:PrincipalAccount", caller.account),
-        ]
-    ctx = RequestContext(context, request.unknown_keys)
+    caller = _principal(request.principal) if request.principal else None
+    ctx = request.evaluation_cache
+    if ctx is None:
+        context = list(request.context)
+        known = {k.lower() for k, _ in context}
+        if caller and "aws:principalarn" not in known:
+            context += [
+                ("aws:PrincipalArn", caller.principal_arn),
+                ("aws:PrincipalAccount", caller.account),
+            ]
+        ctx = RequestContext(context, request.unknown_keys)
+        object.__setattr__(request, "evaluation_cache", ctx)
     results = [
         (resource, _decide_one(request, resource, policies, ctx, caller))
         for resource in request.resources

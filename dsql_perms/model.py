@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 ContextValue = str | tuple[str, ...]
 
@@ -74,6 +75,8 @@ class AuthzRequest:
     source_url: str = ""
     conditional: str | None = None
     rule_id: str = ""
+    # The evaluator's case-insensitive view of `context`, built on first use (not a value).
+    evaluation_cache: Any = field(default=None, compare=False, hash=False, repr=False)
 
     def __init__(
         self,
@@ -108,6 +111,7 @@ class AuthzRequest:
         setter(self, "source_url", source_url)
         setter(self, "conditional", conditional)
         setter(self, "rule_id", rule_id)
+        setter(self, "evaluation_cache", None)
 
     @property
     def resources(self) -> tuple[str, ...]:

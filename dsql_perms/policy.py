@@ -46,10 +46,10 @@ class Statement:
     not_principal: bool
     conditions: tuple[Clause, ...]
     error: str | None = None
+    is_allow: bool = False  # set from `effect` on construction
 
-    @property
-    def is_allow(self) -> bool:
-        return self.effect == "Allow"
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "is_allow", self.effect == "Allow")
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +32,8 @@ class CheckResult:
     @property
     def id(self) -> str:
         """A stable id from the content (Region, action, resource, trigger)."""
+        import hashlib
+
         r = self.request
         text = "|".join((r.region, r.action, r.resource, r.required_by))
         return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -67,9 +66,9 @@ class RuleTable:
 
 def rules_path() -> Path:
     """The rules file: inside the installed package, or `rules/` of a source checkout."""
-    packaged = resources.files("dsql_perms") / "_rules" / "dsql.json"
-    if packaged.is_file():
-        return Path(str(packaged))
+    packaged = Path(__file__).resolve().parent / "_rules" / "dsql.json"
+    if packaged.is_file():  # the wheel maps rules/ to dsql_perms/_rules/
+        return packaged
     checkout = Path(__file__).resolve().parent.parent / "rules" / "dsql.json"
     if checkout.is_file():
         return checkout

@@ -41,6 +41,8 @@ def _piece_at(piece: str, text: str, pos: int) -> bool:
     """Does `piece` (literals and `?`) match `text` at `pos`?"""
     if pos + len(piece) > len(text):
         return False
+    if "?" not in piece:
+        return text.startswith(piece, pos)
     return all(ch in ("?", text[pos + offset]) for offset, ch in enumerate(piece))
 
 
@@ -84,6 +86,7 @@ def match(pattern: str, text: str, *, ignore_case: bool = False) -> bool:
 # --- pattern against pattern (request resources may themselves be patterns) -------------
 
 
+@lru_cache(maxsize=65536)
 def covers(pattern: str, request_pattern: str) -> bool:
     """True if every string `request_pattern` denotes matches `pattern` (conservative).
 
@@ -95,6 +98,8 @@ def covers(pattern: str, request_pattern: str) -> bool:
     if not has_wildcard(request_pattern):
         return match(pattern, request_pattern)
     text = request_pattern.replace("*", "\ue002").replace("?", "\ue003")
+    if "?" not in pattern:  # literals never equal a symbol, so plain matching is exact
+        return match(pattern, text)
     # `?` in `pattern` may take the request's `?` symbol but not its `*` symbol.
     return _match_symbols(pattern, text)
 
@@ -125,6 +130,7 @@ def _match_symbols(pattern: str, text: str) -> bool:
     return reach[m]
 
 
+@lru_cache(maxsize=65536)
 def overlaps(a: str, b: str) -> bool:
     """True if some string matches both wildcard patterns `a` and `b`."""
     if not has_wildcard(b):

@@ -7,6 +7,7 @@ parameters, boto3 only by the live edge, click only by the command line.
 from ._version import __version__
 from .errors import DsqlPermsError
 from .evaluator import evaluate
+from .least_privilege import generate_policy
 from .model import AuthzRequest, Decision, EvalResult
 from .planner import PlannedCall, plan
 from .policy import Policy, parse_policy
@@ -26,6 +27,7 @@ __all__ = [
     "__version__",
     "check",
     "evaluate",
+    "generate_policy",
     "load_rules",
     "parse_policy",
     "plan",

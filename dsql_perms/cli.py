@@ -436,6 +436,82 @@ def simulate_command(
     return 3 if Decision.UNCERTAIN in decisions else 0
 
 
+def load_plan_file(path: str, account: str | None) -> tuple[list[dict[str, Any]], str]:
+    """A plan file: {"account": ..., "calls": [{operation, region, params, current}, ...]}."""
+    data = load_object(path, "a plan file")
+    unknown = [k for k in data if k not in ("account", "calls", "description")]
+    if unknown:
+        raise InputError(f"unknown key `{unknown[0]}`", source=path, where="$")
+    calls = data.get("calls")
+    if not isinstance(calls, list) or not calls:
+        raise InputError("`calls` must be a non-empty list", source=path, where="$.calls")
+    plan_account = account or data.get("account")
+    if not isinstance(plan_account, str):
+        raise InputError("no account: give --account or `account` in the plan", source=path)
+    return calls, plan_account
+
+
+@cli.command("generate")
+@click.argument("operation", required=False)
+@_params_opt
+@click.option("--region", help="The Region the call goes to (with OPERATION).")
+@click.option("--account", help="The 12-digit account id (or `account` in the plan file).")
+@_current_opt
+@click.option("--plan", "plan_path", help="A plan file listing several calls.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["json", "terraform", "cloudformation"]), default="json"
+)
+@click.option("--output", help="Write the policy to this file.")
+def generate_command(
+    operation: str | None,
+    params_path: str | None,
+    region: str | None,
+    account: str | None,
+    current_path: str | None,
+    plan_path: str | None,
+    fmt: str,
+    output: str | None,
+) -> int:
+    """The least-privilege policy for one planned call, or for every call of a plan file."""
+    from .least_privilege import generate_policy
+    from .render_iac import (
+        render_cloudformation,
+        render_json_policies,
+        render_terraform,
+        split_if_needed,
+    )
+
+    if plan_path:
+        if operation or params_path:
+            raise click.UsageError("give either OPERATION with --params, or --plan")
+        calls, plan_account = load_plan_file(plan_path, account)
+        source = plan_path
+    else:
+        if not operation or not region or not account:
+            raise click.UsageError("give OPERATION, --region and --account (or --plan FILE)")
+        params, source, _ = _params(params_path) if params_path else ({}, "<params>", "")
+        calls = [
+            {
+                "operation": operation,
+                "region": region,
+                "params": params,
+                "current": _current(current_path),
+            }
+        ]
+        plan_account = account
+    document = generate_policy(calls, account=plan_account, source=source)
+    documents, warning = split_if_needed(document)
+    if warning:
+        click.echo(f"warning: {warning}", err=True)
+    renderers = {
+        "json": render_json_policies,
+        "terraform": render_terraform,
+        "cloudformation": render_cloudformation,
+    }
+    _write(renderers[fmt](documents), output)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: errors become one line on stderr and exit code 2, never a traceback."""
     try:

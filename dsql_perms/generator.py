@@ -102,6 +102,18 @@ def statements_for(requests: Iterable[AuthzRequest]) -> list[dict[str, Any]]:
     return statements
 
 
+def assign_sids(statements: list[dict[str, Any]]) -> None:
+    """(Re)name every statement from what it now holds, deterministically."""
+    used: set[str] = set()
+    for statement in statements:
+        actions = statement["Action"]
+        action_list = [actions] if isinstance(actions, str) else actions
+        conditions = tuple(
+            (op, key, ()) for op, block in statement.get("Condition", {}).items() for key in block
+        )
+        statement["Sid"] = _sid(action_list, conditions, used)
+
+
 def policy_document(statements: list[dict[str, Any]]) -> dict[str, Any]:
     return {"Version": "2012-10-17", "Statement": statements}
 
@@ -111,12 +123,28 @@ def policy_size(document: Mapping[str, Any]) -> int:
     return len(re.sub(r"\s", "", json.dumps(document, separators=(",", ":"))))
 
 
+def _fitting(statement: dict[str, Any], limit: int) -> list[dict[str, Any]]:
+    """The statement, or pieces of it over halves of its Resource list, each under `limit`."""
+    resources = statement["Resource"]
+    if policy_size(policy_document([statement])) <= limit or isinstance(resources, str):
+        return [statement]
+    half = len(resources) // 2
+    pieces = []
+    for n, part in enumerate((resources[:half], resources[half:]), 1):
+        piece = {**statement, "Sid": f"{statement['Sid']}{n}", "Resource": part}
+        if len(part) == 1:
+            piece["Resource"] = part[0]
+        pieces += _fitting(piece, limit)
+    return pieces
+
+
 def split_policy(
     statements: list[dict[str, Any]], limit: int = MANAGED_POLICY_LIMIT
 ) -> list[dict[str, Any]]:
-    """Pack statements into as few documents under `limit` as a first-fit pass allows."""
+    """Pack statements into as few documents under `limit` as a first-fit pass allows;
+    a statement too large on its own is first cut along its resources."""
     documents: list[list[dict[str, Any]]] = []
-    for statement in statements:
+    for statement in (piece for s in statements for piece in _fitting(s, limit)):
         for doc in documents:
             if policy_size(policy_document([*doc, statement])) <= limit:
                 doc.append(statement)

@@ -284,3 +284,54 @@ def test_the_installed_command_runs_the_readme_example_from_another_directory(tm
     done = subprocess.run([*command, *CHECK], capture_output=True, text=True, cwd=tmp_path, check=False)
     assert done.returncode == 1, done.stderr
     assert "us-west-2 (witness Region)" in done.stdout
+
+
+def test_generate_json_terraform_and_cloudformation(capsys):
+    base = ["generate", "create_cluster", "--params", str(EX / "multi-region-create.json"), "--region", "us-east-1", "--account", ACC]
+    code, out, _ = cli(capsys, *base)
+    assert code == 0
+    policy = json.loads(out)
+    witness = [s for s in policy["Statement"] if s["Action"] == "dsql:PutWitnessRegion"][0]
+    assert witness["Condition"] == {"StringEquals": {"dsql:WitnessRegion": "us-west-2"}}
+    code, out, _ = cli(capsys, *base, "--format", "terraform")
+    assert code == 0 and out.startswith('data "aws_iam_policy_document" "dsql" {')
+    assert 'variable = "dsql:WitnessRegion"' in out and out.count("statement {") == len(policy["Statement"])
+    code, out, _ = cli(capsys, *base, "--format", "cloudformation")
+    template = json.loads(out)
+    (resource,) = template["Resources"].values()
+    assert resource["Type"] == "AWS::IAM::ManagedPolicy"
+    assert resource["Properties"]["PolicyDocument"] == policy
+
+
+def test_generate_from_a_plan_file(capsys):
+    code, out, _ = cli(capsys, "generate", "--plan", str(ROOT / "policies" / "multi-region-with-witness.plan.json"))
+    assert code == 0
+    assert json.loads(out) == json.loads((ROOT / "policies" / "multi-region-with-witness.policy.json").read_text())
+
+
+def test_generate_splits_a_policy_over_the_managed_policy_limit(capsys, tmp_path):
+    calls = [{"operation": "get_cluster", "region": "us-east-1", "params": {"identifier": f"{i:026d}"}} for i in range(120)]
+    calls += [{"operation": "delete_cluster", "region": r, "params": {"identifier": f"{i:026d}"}}
+              for i in range(120) for r in ("us-east-2", "us-west-2")]
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps({"account": ACC, "calls": calls}))
+    code, out, err = cli(capsys, "generate", "--plan", str(path))
+    assert code == 0
+    assert "over the 6144" in err
+    documents = json.loads(out)
+    assert isinstance(documents, list) and len(documents) >= 2
+    from dsql_perms.generator import policy_size
+
+    assert all(policy_size(d) <= 6144 for d in documents)
+    statements = [s for d in documents for s in d["Statement"]]
+    assert len({s["Sid"] for s in statements}) == len(statements)
+
+
+def test_generate_rejects_a_bad_plan_file(capsys, tmp_path):
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps({"account": ACC, "calls": [{"operation": "create_cluster", "region": "us-east-1", "parms": {}}]}))
+    code, _, err = cli(capsys, "generate", "--plan", str(path))
+    assert code == 2 and "calls[0]" in err and "parms" in err
+    path.write_text(json.dumps({"calls": []}))
+    code, _, err = cli(capsys, "generate", "--plan", str(path))
+    assert code == 2 and "$.calls" in err

@@ -291,7 +291,7 @@ def test_generate_json_terraform_and_cloudformation(capsys):
     code, out, _ = cli(capsys, *base)
     assert code == 0
     policy = json.loads(out)
-    witness = [s for s in policy["Statement"] if s["Action"] == "dsql:PutWitnessRegion"][0]
+    witness = next(s for s in policy["Statement"] if s["Action"] == "dsql:PutWitnessRegion")
     assert witness["Condition"] == {"StringEquals": {"dsql:WitnessRegion": "us-west-2"}}
     code, out, _ = cli(capsys, *base, "--format", "terraform")
     assert code == 0 and out.startswith('data "aws_iam_policy_document" "dsql" {')

@@ -39,6 +39,7 @@ class _Hit:
     grant: str  # for resource/key policies: direct | role | account; else "identity"
     why_source: Why
     unknown: tuple[str, ...]
+    allows_reason: Reason | None = None  # precomputed for statements that always apply
 
     @property
     def why(self) -> str:
@@ -180,17 +181,53 @@ def _statement_hit(
     return _Hit(layer, policy, stmt, True, grant, "", ())
 
 
-Candidates = list[tuple[str, list[tuple[Policy, Statement]]]]
+@dataclass(frozen=True, slots=True)
+class _LayerPlan:
+    """A layer's statements for one action: those that apply to every request of it
+    (no condition, no principal, `Resource: "*"`) are decided once, the rest per request."""
+
+    layer: str
+    static_hits: tuple[_Hit, ...]
+    static_allow: bool
+    static_deny: bool
+    dynamic: tuple[tuple[Policy, Statement], ...]
 
 
-def _candidates(policies: PolicySet, action: str, is_kms: bool) -> Candidates:
+def _allows_reason(layer: str, p: Policy, s: Statement) -> Reason:
+    return Reason(layer, p.name, s.index, s.sid, s.effect, "allows")
+
+
+def _always_applies(s: Statement) -> bool:
+    return (
+        s.error is None
+        and not s.conditions
+        and s.principals is None
+        and not s.not_resource
+        and "*" in s.resources
+    )
+
+
+def _candidates(policies: PolicySet, action: str, is_kms: bool) -> list[_LayerPlan]:
     """Per layer, the statements whose Action/NotAction matches (cached per stack and action)."""
-    found: Candidates | None = policies._cache.get(action)
+    found: list[_LayerPlan] | None = policies._cache.get(action)
     if found is None:
-        found = [
-            (layer, [(p, s) for p in group for s in p.statements if _action_matches(s, action)])
-            for layer, group in _layers(policies, is_kms)
-        ]
+        found = []
+        for layer, group in _layers(policies, is_kms):
+            matching = [(p, s) for p in group for s in p.statements if _action_matches(s, action)]
+            static = tuple(
+                _Hit(layer, p, s, True, "identity", "", (), _allows_reason(layer, p, s))
+                for p, s in matching
+                if _always_applies(s)
+            )
+            found.append(
+                _LayerPlan(
+                    layer,
+                    static,
+                    any(h.statement.is_allow for h in static),
+                    any(not h.statement.is_allow for h in static),
+                    tuple((p, s) for p, s in matching if not _always_applies(s)),
+                )
+            )
         policies._cache[action] = found
     return found
 
@@ -295,9 +332,14 @@ def _decide_one(
     allowed: dict[tuple[str, str | None], Tri] = {}
     denies: Tri = False
     saw_error = saw_unknown = False
-    for layer, candidates in _candidates(policies, action, is_kms):
-        layer_hits = hits[layer] = []
-        for p, s in candidates:
+    for plan in _candidates(policies, action, is_kms):
+        layer = plan.layer
+        layer_hits = hits[layer] = list(plan.static_hits)
+        if plan.static_deny:
+            denies = True
+        if plan.static_allow:
+            allowed[(layer, None)] = allowed[(layer, "identity")] = True
+        for p, s in plan.dynamic:
             hit = _statement_hit(layer, p, s, req, resource, ctx, caller)
             saw_error = saw_error or s.error is not None
             applies = hit.applies
@@ -370,7 +412,7 @@ def _reasons(
         )
     if decision is Decision.ALLOWED:
         return tuple(
-            h.reason("allows")
+            h.allows_reason or h.reason("allows")
             for hs in hits.values()
             for h in hs
             if h.statement.is_allow and h.applies is True

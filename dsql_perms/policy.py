@@ -30,6 +30,7 @@ _STATEMENT_KEYS = (
     "NotResource",
     "Condition",
 )
+_STATEMENT_KEY_SET = frozenset(_STATEMENT_KEYS)
 _PRINCIPAL_KINDS = ("AWS", "Service", "Federated", "CanonicalUser")
 
 
@@ -46,10 +47,7 @@ class Statement:
     not_principal: bool
     conditions: tuple[Clause, ...]
     error: str | None = None
-    is_allow: bool = False  # set from `effect` on construction
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "is_allow", self.effect == "Allow")
+    is_allow: bool = False  # effect == "Allow", stored for the evaluator's hot path
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,14 +125,21 @@ def _conditions(value: object, source: str, path: str) -> tuple[tuple[Clause, ..
     return tuple(clauses), error
 
 
+def _exactly_one(
+    raw: Mapping[str, Any], a: str, b: str, source: str, path: str
+) -> tuple[str, bool]:
+    if (a in raw) == (b in raw):
+        raise _fail(f"a statement needs exactly one of `{a}` or `{b}`", source, path)
+    return (a, False) if a in raw else (b, True)
+
+
 def _statement(raw: object, index: int, kind: PolicyKind, source: str, path: str) -> Statement:
     if not isinstance(raw, Mapping):
         raise _fail("a statement must be an object", source, path)
-    for key in raw:
-        if key not in _STATEMENT_KEYS:
-            raise _fail(
-                f"unknown element `{key}`{did_you_mean(key, _STATEMENT_KEYS)}", source, path
-            )
+    extra = raw.keys() - _STATEMENT_KEY_SET
+    if extra:
+        key = sorted(extra)[0]
+        raise _fail(f"unknown element `{key}`{did_you_mean(key, _STATEMENT_KEYS)}", source, path)
     effect = raw.get("Effect")
     if effect not in ("Allow", "Deny"):
         hint = did_you_mean(str(effect), ("Allow", "Deny"))
@@ -144,15 +149,9 @@ def _statement(raw: object, index: int, kind: PolicyKind, source: str, path: str
     sid = raw.get("Sid")
     if sid is not None and not isinstance(sid, str):
         raise _fail("Sid must be a string", source, f"{path}.Sid")
-
-    def exactly_one(a: str, b: str) -> tuple[str, bool]:
-        if (a in raw) == (b in raw):
-            raise _fail(f"a statement needs exactly one of `{a}` or `{b}`", source, path)
-        return (a, False) if a in raw else (b, True)
-
-    action_key, not_action = exactly_one("Action", "NotAction")
+    action_key, not_action = _exactly_one(raw, "Action", "NotAction", source, path)
     actions = _string_list(raw[action_key], source, f"{path}.{action_key}")
-    resource_key, not_resource = exactly_one("Resource", "NotResource")
+    resource_key, not_resource = _exactly_one(raw, "Resource", "NotResource", source, path)
     resources = _string_list(raw[resource_key], source, f"{path}.{resource_key}")
 
     principals: tuple[tuple[str, str], ...] | None = None
@@ -161,7 +160,7 @@ def _statement(raw: object, index: int, kind: PolicyKind, source: str, path: str
     if kind == "identity" and has_principal:
         raise _fail("identity policies must not have `Principal` or `NotPrincipal`", source, path)
     if kind == "resource":
-        principal_key, not_principal = exactly_one("Principal", "NotPrincipal")
+        principal_key, not_principal = _exactly_one(raw, "Principal", "NotPrincipal", source, path)
         principals = _principals(raw[principal_key], source, f"{path}.{principal_key}")
 
     conditions: tuple[Clause, ...] = ()
@@ -180,6 +179,7 @@ def _statement(raw: object, index: int, kind: PolicyKind, source: str, path: str
         not_principal=not_principal,
         conditions=conditions,
         error=error,
+        is_allow=effect == "Allow",
     )
 
 

@@ -29,6 +29,7 @@ _TRIGGERS = {
     "cmk": "kmsEncryptionKey",
     "old_cmk": "kmsEncryptionKey",
     "cluster_cmk": "clusterIdentifier",
+    "slr_missing": "",
 }
 
 
@@ -168,8 +169,13 @@ def compute_bindings(
     current: Mapping[str, Any] | None,
     table: RuleTable,
     source: str,
+    service_linked_role_exists: bool | None = None,
 ) -> Bindings:
     b = Bindings(op, params, region, account, partition, current)
+    if service_linked_role_exists is None:
+        b.states["slr_missing"] = "unknown"
+    else:
+        b.states["slr_missing"] = "no" if service_linked_role_exists else "yes"
     identifier = params.get("identifier") or params.get("clusterIdentifier")
     if op.client_side:
         identifier = _cluster_from_hostname(params, b, source)

@@ -207,12 +207,12 @@ def _always_applies(s: Statement) -> bool:
     )
 
 
-def _candidates(policies: PolicySet, action: str, is_kms: bool) -> list[_LayerPlan]:
+def _candidates(policies: PolicySet, action: str) -> list[_LayerPlan]:
     """Per layer, the statements whose Action/NotAction matches (cached per stack and action)."""
     found: list[_LayerPlan] | None = policies._cache.get(action)
     if found is None:
         found = []
-        for layer, group in _layers(policies, is_kms):
+        for layer, group in _layers(policies):
             matching = [(p, s) for p in group for s in p.statements if _action_matches(s, action)]
             static = tuple(
                 _Hit(layer, p, s, True, "identity", "", (), _allows_reason(layer, p, s))
@@ -243,7 +243,7 @@ def _layer_names(policies: PolicySet) -> tuple[tuple[str, ...], tuple[str, ...]]
     return names
 
 
-def _layers(policies: PolicySet, is_kms: bool) -> list[tuple[str, tuple[Policy, ...]]]:
+def _layers(policies: PolicySet) -> list[tuple[str, tuple[Policy, ...]]]:
     layers: list[tuple[str, tuple[Policy, ...]]] = [("identity", policies.identity)]
     if policies.boundary is not None:
         layers.append(("boundary", (policies.boundary,)))
@@ -252,8 +252,6 @@ def _layers(policies: PolicySet, is_kms: bool) -> list[tuple[str, tuple[Policy, 
     layers += [(f"scp-level-{i + 1}", level) for i, level in enumerate(policies.scps)]
     layers += [(f"rcp-level-{i + 1}", level) for i, level in enumerate(policies.rcps)]
     layers.append(("resource", policies.resource))
-    if is_kms and policies.key_policy is not None:
-        layers.append(("key", (policies.key_policy,)))
     return layers
 
 
@@ -332,7 +330,14 @@ def _decide_one(
     allowed: dict[tuple[str, str | None], Tri] = {}
     denies: Tri = False
     saw_error = saw_unknown = False
-    for plan in _candidates(policies, action, is_kms):
+    plans = _candidates(policies, action)
+    key_policy = policies.key_policy_for(resource) if is_kms else None
+    if key_policy is not None:  # per key, so outside the per-action cache
+        key_statements = tuple(
+            (key_policy, s) for s in key_policy.statements if _action_matches(s, action)
+        )
+        plans = [*plans, _LayerPlan("key", (), False, False, key_statements)]
+    for plan in plans:
         layer = plan.layer
         layer_hits = hits[layer] = list(plan.static_hits)
         if plan.static_deny:
@@ -369,7 +374,7 @@ def _decide_one(
         policies.boundary is not None,
         policies.session is not None,
         is_kms,
-        policies.key_policy is not None,
+        key_policy is not None,
         cross_account,
     )
     best, best_layer = _truth_table(outcome, True)
@@ -385,7 +390,7 @@ def _decide_one(
     unknown: tuple[str, ...] = ()
     if saw_unknown:
         unknown = tuple(dict.fromkeys(k for h in all_hits if h.applies is None for k in h.unknown))
-    notes = (_DEFAULT_KEY_POLICY_NOTE,) if is_kms and policies.key_policy is None else ()
+    notes = (_DEFAULT_KEY_POLICY_NOTE,) if is_kms and key_policy is None else ()
     near: tuple[NearMiss, ...] = ()
     if best is not Decision.ALLOWED:
         near = tuple(

@@ -148,11 +148,14 @@ def plan(
     principal: str | None = None,
     source: str = "<params>",
     table: RuleTable | None = None,
+    service_linked_role_exists: bool | None = None,
 ) -> PlannedCall:
     """Turn a planned DSQL call into the authorization requests AWS will evaluate.
 
     `operation` is a boto3 method name or an API name; `params` are the keyword arguments
-    you would pass to boto3; `current` is the cluster as `get_cluster` returns it.
+    you would pass to boto3; `current` is the cluster as `get_cluster` returns it;
+    `service_linked_role_exists` (known in live mode) settles the conditional
+    `iam:CreateServiceLinkedRole` requirement.
     Raises an InputError subclass (one line, naming `source` and the place) on bad input.
     """
     table = table or load_rules()
@@ -180,6 +183,7 @@ def plan(
         current=current,
         table=table,
         source=source,
+        service_linked_role_exists=service_linked_role_exists,
     )
     requests = [r for rule in op.requires for r in _expand(op, rule, bindings, table, caller)]
     return PlannedCall(op.name, region, account, tuple(requests), tuple(bindings.warnings), params)

@@ -25,8 +25,9 @@ def _many(
 class PolicySet:
     """Identity policies, a permissions boundary, a session policy, SCP and RCP levels
     (root first, account last, each level a list of documents), resource-based policies
-    and a KMS key policy. Raw dicts are parsed on construction (PolicyParseError on bad
-    input); parsed :class:`Policy` values are taken as they are.
+    and KMS key policies (`key_policies` by key ARN; `key_policy` for any other key).
+    Raw dicts are parsed on construction (PolicyParseError on bad input); parsed
+    :class:`Policy` values are taken as they are.
     """
 
     identity: tuple[Policy, ...] = ()
@@ -36,6 +37,7 @@ class PolicySet:
     rcps: tuple[tuple[Policy, ...], ...] = ()
     resource: tuple[Policy, ...] = ()
     key_policy: Policy | None = None
+    key_policies: Mapping[str, Policy] = field(default_factory=dict)
     _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def __init__(
@@ -47,6 +49,7 @@ class PolicySet:
         rcps: Iterable[Iterable[Policy | Mapping[str, Any]]] = (),
         resource: Iterable[Policy | Mapping[str, Any]] = (),
         key_policy: Policy | Mapping[str, Any] | None = None,
+        key_policies: Mapping[str, Policy | Mapping[str, Any]] | None = None,
     ) -> None:
         setter = object.__setattr__
         setter(self, "identity", _many(identity, "identity", "identity"))
@@ -74,7 +77,19 @@ class PolicySet:
             "key_policy",
             None if key_policy is None else _as_policy(key_policy, "key-policy", "resource"),
         )
+        setter(
+            self,
+            "key_policies",
+            {
+                arn: _as_policy(doc, f"key-policy:{arn}", "resource")
+                for arn, doc in (key_policies or {}).items()
+            },
+        )
         setter(self, "_cache", {})
+
+    def key_policy_for(self, key_arn: str) -> Policy | None:
+        """The key policy of one key: from `key_policies` by ARN, else `key_policy`."""
+        return self.key_policies.get(key_arn, self.key_policy)
 
     def with_identity(self, *extra: Policy | Mapping[str, Any]) -> PolicySet:
         """A copy with more identity policies (used to re-verify a proposed fix)."""
@@ -86,4 +101,5 @@ class PolicySet:
             rcps=self.rcps,
             resource=self.resource,
             key_policy=self.key_policy,
+            key_policies=self.key_policies,
         )

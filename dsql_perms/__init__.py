@@ -12,6 +12,7 @@ from .model import AuthzRequest, Decision, EvalResult
 from .planner import PlannedCall, plan
 from .policy import Policy, parse_policy
 from .policy_set import PolicySet
+from .preflight import PreflightDenied, install_preflight, preflight
 from .report import Report, check
 from .rules import load_rules
 
@@ -23,12 +24,15 @@ __all__ = [
     "PlannedCall",
     "Policy",
     "PolicySet",
+    "PreflightDenied",
     "Report",
     "__version__",
     "check",
     "evaluate",
     "generate_policy",
+    "install_preflight",
     "load_rules",
     "parse_policy",
     "plan",
+    "preflight",
 ]

@@ -295,15 +295,25 @@ def _with_policy_options(fn: Any) -> Any:
     help="JSON file of boto3 keyword arguments, or - for stdin.",
 )
 @_region
-@_account
+@click.option("--account", help="The 12-digit account id (read from AWS with --live).")
 @click.option(
     "--policy",
     multiple=True,
-    required=True,
     help="Identity policy file, directory, or authorization details.",
 )
 @_with_policy_options
 @_current_opt
+@click.option("--live", is_flag=True, help="Read policies and state from AWS (boto3 credentials).")
+@click.option("--profile", help="The AWS profile for --live.")
+@click.option(
+    "--no-scps", is_flag=True, help="With --live: do not read SCPs (assume none restricts)."
+)
+@click.option("--collected", "collected_path", help="A file written by `dsql-perms collect`.")
+@click.option(
+    "--cross-check-simulator",
+    is_flag=True,
+    help="With --live: also ask IAM's policy simulator and report disagreements.",
+)
 @click.option(
     "--format",
     "fmt",
@@ -315,7 +325,7 @@ def check_command(
     operation: str,
     params_path: str,
     region: str,
-    account: str,
+    account: str | None,
     policy: tuple[str, ...],
     scp: tuple[str, ...],
     rcp: tuple[str, ...],
@@ -326,30 +336,62 @@ def check_command(
     principal: str | None,
     context_pairs: tuple[str, ...],
     current_path: str | None,
+    live: bool,
+    profile: str | None,
+    no_scps: bool,
+    collected_path: str | None,
+    cross_check_simulator: bool,
     fmt: str,
     output: str | None,
 ) -> int:
     """Will a planned call succeed with these policies? Per Region, with the smallest fix."""
     from .render import render_json, render_markdown, render_text
     from .render_ci import render_junit, render_sarif
-    from .report import check
+    from .report import Report, check
 
     params, source, text = _params(params_path)
-    policies = build_policy_set(
-        policy, scp, rcp, boundary, session_policy, resource_policy, key_policy, principal
-    )
-    report = check(
-        operation,
-        params,
-        region=region,
-        account=account,
-        policies=policies,
-        current=_current(current_path),
-        principal=principal,
-        context=parse_context(context_pairs),
-        params_source=source,
-        params_text=text,
-    )
+    context = parse_context(context_pairs)
+    sources = sum(bool(x) for x in (policy, live, collected_path))
+    if sources != 1:
+        raise click.UsageError("give exactly one of --policy, --live or --collected")
+    report: Report
+    if live or collected_path:
+        from .cli_live import check_collected
+
+        report = check_collected(
+            operation,
+            params,
+            region=region,
+            account=account,
+            principal=principal,
+            context=context,
+            source=source,
+            text=text,
+            live=live,
+            profile=profile,
+            include_scps=not no_scps,
+            collected_path=collected_path,
+            current=_current(current_path),
+            cross_check=cross_check_simulator,
+        )
+    else:
+        if not account:
+            raise click.UsageError("Missing option '--account'.")
+        policies = build_policy_set(
+            policy, scp, rcp, boundary, session_policy, resource_policy, key_policy, principal
+        )
+        report = check(
+            operation,
+            params,
+            region=region,
+            account=account,
+            policies=policies,
+            current=_current(current_path),
+            principal=principal,
+            context=context,
+            params_source=source,
+            params_text=text,
+        )
     renderers = {
         "json": render_json,
         "sarif": render_sarif,
@@ -362,6 +404,40 @@ def check_command(
     else:
         _write(renderers[fmt](report), output)
     return report.exit_code
+
+
+@cli.command("collect")
+@click.option("--principal", help="Whose policies to read (default: the caller).")
+@click.option("--region", required=True, help="The Region of the cluster and keys.")
+@click.option("--cluster", "cluster_identifier", help="Also read this cluster's state and policy.")
+@click.option("--key", "keys", multiple=True, help="Also read this KMS key's policy (repeat).")
+@click.option("--profile", help="The AWS profile to read with.")
+@click.option("--no-scps", is_flag=True, help="Do not read SCPs.")
+@click.option("--output", required=True, help="Where to save what was read (JSON).")
+def collect_command(
+    principal: str | None,
+    region: str,
+    cluster_identifier: str | None,
+    keys: tuple[str, ...],
+    profile: str | None,
+    no_scps: bool,
+    output: str,
+) -> int:
+    """Read a principal's policy stack from AWS and save it for offline checks."""
+    from .cli_live import collect_to_file
+
+    gaps = collect_to_file(
+        principal=principal,
+        region=region,
+        cluster_identifier=cluster_identifier,
+        keys=keys,
+        profile=profile,
+        include_scps=not no_scps,
+        output=output,
+    )
+    for gap in gaps:
+        click.echo(f"warning: {gap}", err=True)
+    return 0
 
 
 @cli.command("simulate")
@@ -529,6 +605,14 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INPUT
     except RecursionError:
         click.echo("dsql-perms: error: input nested too deeply", err=True)
+        return EXIT_INPUT
+    except Exception as exc:  # the command line never shows a traceback
+        if type(exc).__module__.startswith(("botocore", "boto3")):
+            click.echo(f"dsql-perms: error: AWS: {exc}", err=True)
+        else:
+            click.echo(
+                f"dsql-perms: internal error: {type(exc).__name__}: {exc} (please report)", err=True
+            )
         return EXIT_INPUT
     return result if isinstance(result, int) else 0
 

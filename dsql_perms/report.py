@@ -3,18 +3,54 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .evaluator import evaluate
 from .generator import policy_document, statements_for
-from .model import AuthzRequest, Decision, EvalResult
+from .model import AuthzRequest, Decision, EvalResult, Reason
 from .planner import PlannedCall, plan
 from .policy import parse_policy
 from .policy_set import PolicySet
 
 SCHEMA_VERSION = "1.0"
 FIX_POLICY_NAME = "proposed-fix"
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    """A part of the policy stack that could not be read (live mode). Decisions it could
+    change become `uncertain`, never allowed."""
+
+    layer: str  # identity | boundary | session | scp | rcp | resource | key
+    message: str  # e.g. "cannot read the permissions boundary of role `x`: iam:GetRole denied"
+    resource: str | None = None  # the cluster or key ARN it concerns; None: every request
+
+    def concerns(self, request: AuthzRequest) -> bool:
+        if self.layer == "key" and not request.action.lower().startswith("kms:"):
+            return False
+        if self.layer in ("key", "resource") and self.resource is not None:
+            return any(
+                r == self.resource or r.startswith(f"{self.resource}/") for r in request.resources
+            )
+        return self.layer not in ("key", "resource") or self.resource is None
+
+    def could_change(self, decision: Decision) -> bool:
+        if decision is Decision.ALLOWED:
+            return True  # every layer can deny
+        return decision is Decision.IMPLICIT_DENY and self.layer in ("identity", "resource", "key")
+
+
+def apply_gaps(request: AuthzRequest, result: EvalResult, gaps: tuple[Gap, ...]) -> EvalResult:
+    """Turn a decision that an unread policy could change into `uncertain`."""
+    open_gaps = [g for g in gaps if g.concerns(request) and g.could_change(result.decision)]
+    if not open_gaps:
+        return result
+    reasons = (
+        *(Reason(g.layer, "(not readable)", detail=g.message) for g in open_gaps),
+        *result.reasons,
+    )
+    return replace(result, decision=Decision.UNCERTAIN, reasons=reasons)
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,8 +211,14 @@ def check(
     context: Mapping[str, object] | None = None,
     params_source: str = "<params>",
     params_text: str | None = None,
+    gaps: tuple[Gap, ...] = (),
+    service_linked_role_exists: bool | None = None,
 ) -> Report:
-    """Will this planned DSQL call succeed with these policies, Region by Region?"""
+    """Will this planned DSQL call succeed with these policies, Region by Region?
+
+    `gaps` name parts of the policy stack that could not be read: the decisions they
+    could change are reported as `uncertain`.
+    """
     planned: PlannedCall = plan(
         operation,
         params,
@@ -185,6 +227,7 @@ def check(
         current=current,
         principal=principal,
         source=params_source,
+        service_linked_role_exists=service_linked_role_exists,
     )
     return check_planned(
         planned,
@@ -193,6 +236,7 @@ def check(
         principal=principal,
         params_source=params_source,
         params_text=params_text,
+        gaps=gaps,
     )
 
 
@@ -204,9 +248,10 @@ def check_planned(
     principal: str | None = None,
     params_source: str = "<params>",
     params_text: str | None = None,
+    gaps: tuple[Gap, ...] = (),
 ) -> Report:
     requests = [r.with_context(context) if context else r for r in planned.requests]
-    pairs = [(r, evaluate(r, policies)) for r in requests]
+    pairs = [(r, apply_gaps(r, evaluate(r, policies), gaps)) for r in requests]
     fix, per_check = propose_fix(pairs, policies)
     checks = tuple(CheckResult(r, res, per_check.get(i)) for i, (r, res) in enumerate(pairs))
     return Report(
@@ -216,7 +261,7 @@ def check_planned(
         principal,
         verdict_of(checks),
         checks,
-        planned.warnings,
+        (*planned.warnings, *(g.message for g in gaps)),
         fix,
         params_source,
         params_text,

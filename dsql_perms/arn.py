@@ -16,6 +16,11 @@ STREAM_ARN = re.compile(
     r"/stream/([a-z0-9]{26})"
 )
 CLUSTER_ID = re.compile(r"[a-z0-9]{26}")
+# Stand-ins for values only known after deployment (infrastructure-as-code inputs): a
+# cluster id and a KMS key id that pass the model's patterns. The planner turns resources
+# holding them into wildcard placeholders (one concrete ARN we cannot know).
+UNKNOWN_CLUSTER_ID = "dsqlpermsunknownclusterid0"
+UNKNOWN_KEY_ID = "dsql-perms-unknown-key"
 ACCOUNT_ID = re.compile(r"[0-9]{12}")
 REGION = re.compile(r"[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]{1,2}")
 

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .arn import CLUSTER_ARN, CLUSTER_ID, REGION, STREAM_ARN
+from .arn import CLUSTER_ARN, CLUSTER_ID, REGION, STREAM_ARN, UNKNOWN_CLUSTER_ID
 from .errors import InvalidParameterError
 from .model import ContextValue
 from .rules import Operation, RuleTable
@@ -139,7 +139,7 @@ class Bindings:
         elif name == "kms_encryption_context":
             known["kms:EncryptionContextKeys"] = ("aws:dsql:ClusterId",)
             cluster_id = self.values.get("ClusterId")
-            if cluster_id:
+            if cluster_id and cluster_id != UNKNOWN_CLUSTER_ID:
                 known["kms:EncryptionContext:aws:dsql:ClusterId"] = cluster_id
             else:  # a new cluster: its id is made by the service
                 unknown.add("kms:EncryptionContext:aws:dsql:ClusterId")

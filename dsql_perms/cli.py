@@ -286,15 +286,64 @@ def _with_policy_options(fn: Any) -> Any:
     return fn
 
 
+_iac_options = [
+    click.option("--cloudformation", "cfn_path", help="A CloudFormation template (JSON or YAML)."),
+    click.option("--terraform-plan", "tf_path", help="The JSON of `terraform show -json PLAN`."),
+    click.option(
+        "--parameter", "cfn_parameters", multiple=True, help="KEY=VALUE for a template parameter."
+    ),
+]
+
+
+def _with_iac_options(fn: Any) -> Any:
+    for option in reversed(_iac_options):
+        fn = option(fn)
+    return fn
+
+
+def load_iac(
+    cfn_path: str | None,
+    tf_path: str | None,
+    cfn_parameters: tuple[str, ...],
+    region: str | None,
+    account: str | None,
+) -> Any:
+    """The calls of a template or a plan (None when neither is given)."""
+    if cfn_path and tf_path:
+        raise click.UsageError("give --cloudformation or --terraform-plan, not both")
+    if not (cfn_path or tf_path):
+        if cfn_parameters:
+            raise click.UsageError("--parameter goes with --cloudformation")
+        return None
+    if not account:
+        raise click.UsageError("Missing option '--account'.")
+    if cfn_path:
+        if not region:
+            raise click.UsageError("--cloudformation needs --region (the stack's Region)")
+        from .iac_cfn import cloudformation_calls
+
+        overrides = {}
+        for pair in cfn_parameters:
+            key, sep, value = pair.partition("=")
+            if not sep or not key:
+                raise InputError(f"`{pair}` is not KEY=VALUE", source="--parameter")
+            overrides[key] = value
+        return cloudformation_calls(cfn_path, region=region, account=account, overrides=overrides)
+    from .iac_tf import terraform_calls
+
+    assert tf_path is not None
+    return terraform_calls(tf_path, account=account)
+
+
 @cli.command("check")
-@_op
+@click.argument("operation", required=False)
 @click.option(
     "--params",
     "params_path",
-    required=True,
     help="JSON file of boto3 keyword arguments, or - for stdin.",
 )
-@_region
+@_with_iac_options
+@click.option("--region", help="The Region the call goes to.")
 @click.option("--account", help="The 12-digit account id (read from AWS with --live).")
 @click.option(
     "--policy",
@@ -322,9 +371,12 @@ def _with_policy_options(fn: Any) -> Any:
 )
 @click.option("--output", help="Write the report to this file.")
 def check_command(
-    operation: str,
-    params_path: str,
-    region: str,
+    operation: str | None,
+    params_path: str | None,
+    cfn_path: str | None,
+    tf_path: str | None,
+    cfn_parameters: tuple[str, ...],
+    region: str | None,
     account: str | None,
     policy: tuple[str, ...],
     scp: tuple[str, ...],
@@ -345,16 +397,34 @@ def check_command(
     output: str | None,
 ) -> int:
     """Will a planned call succeed with these policies? Per Region, with the smallest fix."""
-    from .render import render_json, render_markdown, render_text
-    from .render_ci import render_junit, render_sarif
-    from .report import Report, check
+    from .report import Report, check, check_calls
 
-    params, source, text = _params(params_path)
     context = parse_context(context_pairs)
     sources = sum(bool(x) for x in (policy, live, collected_path))
     if sources != 1:
         raise click.UsageError("give exactly one of --policy, --live or --collected")
     report: Report
+    iac = load_iac(cfn_path, tf_path, cfn_parameters, region, account)
+    if iac is not None:
+        if operation or params_path:
+            raise click.UsageError("give OPERATION --params, or a template or plan, not both")
+        if not policy:
+            raise click.UsageError("templates and plans are checked against --policy files")
+        policies = build_policy_set(
+            policy, scp, rcp, boundary, session_policy, resource_policy, key_policy, principal
+        )
+        report = check_calls(
+            iac.calls,
+            policies,
+            account=iac.account,
+            context=context,
+            principal=principal,
+            warnings=tuple(iac.warnings),
+        )
+        return _emit(report, fmt, output)
+    if not operation or not params_path or not region:
+        raise click.UsageError("give OPERATION, --params and --region (or a template or plan)")
+    params, source, text = _params(params_path)
     if live or collected_path:
         from .cli_live import check_collected
 
@@ -392,6 +462,13 @@ def check_command(
             params_source=source,
             params_text=text,
         )
+    return _emit(report, fmt, output)
+
+
+def _emit(report: Any, fmt: str, output: str | None) -> int:
+    from .render import render_json, render_markdown, render_text
+    from .render_ci import render_junit, render_sarif
+
     renderers = {
         "json": render_json,
         "sarif": render_sarif,
@@ -403,7 +480,8 @@ def check_command(
         _write(render_text(report, color=color), output)
     else:
         _write(renderers[fmt](report), output)
-    return report.exit_code
+    exit_code: int = report.exit_code
+    return exit_code
 
 
 @cli.command("collect")
@@ -530,6 +608,8 @@ def load_plan_file(path: str, account: str | None) -> tuple[list[dict[str, Any]]
 @cli.command("generate")
 @click.argument("operation", required=False)
 @_params_opt
+@_with_iac_options
+@click.option("--per-region", is_flag=True, help="One policy per deploy Region.")
 @click.option("--region", help="The Region the call goes to (with OPERATION).")
 @click.option("--account", help="The 12-digit account id (or `account` in the plan file).")
 @_current_opt
@@ -541,6 +621,10 @@ def load_plan_file(path: str, account: str | None) -> tuple[list[dict[str, Any]]
 def generate_command(
     operation: str | None,
     params_path: str | None,
+    cfn_path: str | None,
+    tf_path: str | None,
+    cfn_parameters: tuple[str, ...],
+    per_region: bool,
     region: str | None,
     account: str | None,
     current_path: str | None,
@@ -557,7 +641,21 @@ def generate_command(
         split_if_needed,
     )
 
-    if plan_path:
+    iac = load_iac(cfn_path, tf_path, cfn_parameters, region, account)
+    calls: list[Any]
+    if iac is not None:
+        if operation or params_path or plan_path:
+            raise click.UsageError("give a template or plan alone")
+        if not iac.calls:
+            raise InputError("no DSQL resource found", source=cfn_path or tf_path)
+        for warning in iac.warnings:
+            click.echo(f"warning: {warning}", err=True)
+        calls, plan_account, source = (
+            [c.as_call() for c in iac.calls],
+            iac.account,
+            cfn_path or tf_path,
+        )
+    elif plan_path:
         if operation or params_path:
             raise click.UsageError("give either OPERATION with --params, or --plan")
         calls, plan_account = load_plan_file(plan_path, account)
@@ -575,16 +673,41 @@ def generate_command(
             }
         ]
         plan_account = account
-    document = generate_policy(calls, account=plan_account, source=source)
-    documents, warning = split_if_needed(document)
-    if warning:
-        click.echo(f"warning: {warning}", err=True)
-    renderers = {
-        "json": render_json_policies,
-        "terraform": render_terraform,
-        "cloudformation": render_cloudformation,
-    }
-    _write(renderers[fmt](documents), output)
+    groups: dict[str, list[Any]] = {"": calls}
+    if per_region:
+        groups = {}
+        for call in calls:
+            groups.setdefault(str(call.get("region")), []).append(call)
+    rendered = []
+    for group_region, group in sorted(groups.items()):
+        document = generate_policy(group, account=plan_account, source=str(source))
+        documents, warning = split_if_needed(document)
+        if warning:
+            click.echo(f"warning: {group_region or 'policy'}: {warning}", err=True)
+        suffix = group_region.replace("-", "_")
+        if fmt == "terraform":
+            rendered.append(render_terraform(documents, f"dsql_{suffix}" if suffix else "dsql"))
+        elif fmt == "cloudformation":
+            camel = "".join(p.capitalize() for p in group_region.split("-"))
+            rendered.append(render_cloudformation(documents, f"DsqlLeastPrivilege{camel}"))
+        else:
+            rendered.append(render_json_policies(documents))
+    if not per_region:
+        text = rendered[0]
+    elif fmt == "json":
+        import json as json_module
+
+        merged = {r: json_module.loads(t) for r, t in zip(sorted(groups), rendered, strict=True)}
+        text = json_module.dumps(merged, indent=2) + "\n"
+    elif fmt == "cloudformation":
+        import json as json_module
+
+        templates = [json_module.loads(t) for t in rendered]
+        resources = {k: v for t in templates for k, v in t["Resources"].items()}
+        text = json_module.dumps({**templates[0], "Resources": resources}, indent=2) + "\n"
+    else:
+        text = "\n".join(rendered)
+    _write(text, output)
     return 0
 
 

@@ -13,7 +13,15 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .arn import ACCOUNT_ID, CLUSTER_ARN, REGION, Principal, partition_for_region
+from .arn import (
+    ACCOUNT_ID,
+    CLUSTER_ARN,
+    REGION,
+    UNKNOWN_CLUSTER_ID,
+    UNKNOWN_KEY_ID,
+    Principal,
+    partition_for_region,
+)
 from .bindings import Bindings, compute_bindings
 from .errors import InvalidParameterError, PlanningError
 from .model import AuthzRequest, ContextValue
@@ -93,6 +101,15 @@ def _expand(
             check_region = b.region_for(region_kind)
             values = b.template_values(check_region, item)
             resources = tuple(dict.fromkeys(_fill(t, values) for t in rule.resources))
+            placeholder = b.is_placeholder(resources[0])
+            if any(UNKNOWN_CLUSTER_ID in r or UNKNOWN_KEY_ID in r for r in resources):
+                resources = tuple(
+                    dict.fromkeys(
+                        r.replace(UNKNOWN_CLUSTER_ID, "*").replace(UNKNOWN_KEY_ID, "*")
+                        for r in resources
+                    )
+                )
+                placeholder = True
             ctx = _base_context(check_region, principal, rule.context)
             unknown = {k for k in table.unknown_context if k != "aws:ResourceTag/*"}
             if principal is None:
@@ -126,7 +143,7 @@ def _expand(
                     unknown,
                     principal.arn if principal else None,
                     resource_variants=resources[1:],
-                    resource_is_placeholder=b.is_placeholder(resources[0]),
+                    resource_is_placeholder=placeholder,
                     required_by=f"{op.name}#{trigger}" if trigger else op.name,
                     evidence=rule.evidence,
                     evidence_reason=rule.reason,

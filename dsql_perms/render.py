@@ -60,6 +60,11 @@ def check_to_json(check: CheckResult) -> dict[str, Any]:
         "source_url": r.source_url,
         "context": {k: (v if isinstance(v, str) else list(v)) for k, v in r.context},
         "fix": check.fix,
+        "source": (
+            {"label": check.origin.label, "file": check.origin.file, "line": check.origin.line}
+            if check.origin
+            else None
+        ),
     }
 
 
@@ -104,7 +109,8 @@ def render_text(report: Report, *, color: bool = False) -> str:
         lines += ["", f"{region} ({region_role(report, region)})"]
         for c in (c for c in report.checks if c.request.region == region):
             mark = _paint(f"{_MARK[c.decision]:<20}", _COLOUR[c.decision], color)
-            lines.append(f"  {mark} {c.request.action:<30} {c.request.resource}")
+            origin = f"  [{c.origin.label}]" if c.origin else ""
+            lines.append(f"  {mark} {c.request.action:<30} {c.request.resource}{origin}")
             for variant in c.request.resource_variants:
                 lines.append(f"  {'':<20} {'':<30} or {variant}")
             if c.request.conditional:

@@ -63,7 +63,11 @@ def render_sarif(report: Report) -> str:
         if c.decision is Decision.ALLOWED or not c.counted:
             continue
         rule_id, _, level, _ = RULES[c.decision]
-        line, column = locate(report.params_text, trigger_path(c))
+        uri = report.params_source
+        if c.origin is not None:
+            uri, line, column = c.origin.file, c.origin.line or 1, 1
+        else:
+            line, column = locate(report.params_text, trigger_path(c))
         results.append(
             {
                 "ruleId": rule_id,
@@ -73,10 +77,14 @@ def render_sarif(report: Report) -> str:
                 "locations": [
                     {
                         "physicalLocation": {
-                            "artifactLocation": {"uri": report.params_source},
+                            "artifactLocation": {"uri": uri},
                             "region": {"startLine": line, "startColumn": column},
                         },
-                        "logicalLocations": [{"name": c.request.required_by, "kind": "parameter"}],
+                        "logicalLocations": [
+                            {"name": c.origin.label, "kind": "resource"}
+                            if c.origin
+                            else {"name": c.request.required_by, "kind": "parameter"}
+                        ],
                     }
                 ],
                 "partialFingerprints": {"dsqlPermsCheck/v1": c.id},
@@ -122,7 +130,8 @@ def render_junit(report: Report) -> str:
                 suite,
                 "testcase",
                 classname=f"dsql-perms.{region}",
-                name=f"{c.request.action} on {c.request.resource}",
+                name=f"{c.request.action} on {c.request.resource}"
+                + (f" [{c.origin.label}]" if c.origin else ""),
             )
             if not c.counted:
                 ET.SubElement(case, "skipped", message=f"conditional: {c.request.conditional}")

@@ -6,8 +6,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from .errors import DsqlPermsError
 from .evaluator import evaluate
 from .generator import policy_document, statements_for
+from .iac import SourcedCall
 from .model import AuthzRequest, Decision, EvalResult, Reason
 from .planner import PlannedCall, plan
 from .policy import parse_policy
@@ -60,6 +62,7 @@ class CheckResult:
     request: AuthzRequest
     result: EvalResult
     fix: str | None = None
+    origin: SourcedCall | None = None  # the template resource or plan address it came from
 
     @property
     def decision(self) -> Decision:
@@ -71,7 +74,8 @@ class CheckResult:
         import hashlib
 
         r = self.request
-        text = "|".join((r.region, r.action, r.resource, r.required_by))
+        label = self.origin.label if self.origin else ""
+        text = "|".join((r.region, r.action, r.resource, r.required_by, label))
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     @property
@@ -265,4 +269,53 @@ def check_planned(
         fix,
         params_source,
         params_text,
+    )
+
+
+def check_calls(
+    calls: list[SourcedCall],
+    policies: PolicySet,
+    *,
+    account: str,
+    context: Mapping[str, object] | None = None,
+    principal: str | None = None,
+    warnings: tuple[str, ...] = (),
+    gaps: tuple[Gap, ...] = (),
+) -> Report:
+    """One report for several calls (a template, a plan), each check knowing its origin."""
+    if not calls:
+        raise DsqlPermsError("nothing to check: no DSQL resource found")
+    pairs: list[tuple[AuthzRequest, EvalResult]] = []
+    origins: list[SourcedCall] = []
+    notes: list[str] = list(warnings)
+    for call in calls:
+        planned = plan(
+            call.operation,
+            call.params,
+            region=call.region,
+            account=account,
+            current=call.current,
+            principal=principal,
+            source=f"{call.file}: {call.label}",
+        )
+        notes += [f"{call.label}: {w}" for w in planned.warnings]
+        for request in planned.requests:
+            request = request.with_context(context) if context else request
+            pairs.append((request, apply_gaps(request, evaluate(request, policies), gaps)))
+            origins.append(call)
+    fix, per_check = propose_fix(pairs, policies)
+    checks = tuple(
+        CheckResult(r, res, per_check.get(i), origins[i]) for i, (r, res) in enumerate(pairs)
+    )
+    operations = "+".join(dict.fromkeys(c.operation for c in calls))
+    return Report(
+        operations,
+        calls[0].region,
+        account,
+        principal,
+        verdict_of(checks),
+        checks,
+        (*notes, *(g.message for g in gaps)),
+        fix,
+        calls[0].file,
     )

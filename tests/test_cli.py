@@ -252,7 +252,7 @@ BAD_CALLS = [
     ("bad account", ["plan", "list_clusters", "--region", "us-east-1", "--account", "12"], "12-digit"),
     ("bad context", [*CHECK, "--context", "nokey"], "KEY=VALUE"),
     ("authorization details without principal", None, "--principal"),
-    ("missing option", ["check", "create_cluster"], "Missing option"),
+    ("no policy source", ["check", "create_cluster"], "give exactly one of --policy"),
 ]
 
 

@@ -12,7 +12,8 @@ from typing import Any
 from .arn import UNKNOWN_CLUSTER_ID, UNKNOWN_KEY_ID, partition_for_region
 from .errors import InputError
 from .iac import IacInput, SourcedCall
-from .inputs import load_object
+from .inputs import parse_json, read_text
+from .jsonpos import positions
 
 CLUSTER = "aws_dsql_cluster"
 PEERING = "aws_dsql_cluster_peering"
@@ -212,7 +213,11 @@ def _change_calls(change: Mapping[str, Any], plan: _Plan, account: str) -> list[
 
 def terraform_calls(path: str, *, account: str) -> IacInput:
     """The DSQL calls a `terraform apply` of this plan would make."""
-    data = load_object(path, "a Terraform plan")
+    text = read_text(path)
+    data = parse_json(text, path)
+    if not isinstance(data, dict):
+        raise InputError("a Terraform plan must be a JSON object", source=path, where="$")
+    lines = positions(text)
     version = str(data.get("format_version", ""))
     if not re.fullmatch(r"[01]\.\d+", version):
         raise InputError(
@@ -230,7 +235,7 @@ def terraform_calls(path: str, *, account: str) -> IacInput:
         )
     plan = _Plan(data, path)
     result = IacInput(account=account)
-    for change in changes:
+    for index, change in enumerate(changes):
         kind = change.get("type")
         address = change.get("address", "?")
         if change.get("mode") == "data" or kind not in (CLUSTER, PEERING):
@@ -240,9 +245,10 @@ def terraform_calls(path: str, *, account: str) -> IacInput:
         if actions in (["no-op"], ["read"]):
             continue
         region = plan.region_of(change)
+        line = lines.get(f"resource_changes[{index}]", (None, None))[0]
         for operation, params, current in _change_calls(change, plan, account):
             result.calls.append(
-                SourcedCall(operation, region, params, address, path, None, current)
+                SourcedCall(operation, region, params, address, path, line, current)
             )
     if result.ignored:
         plural = "s" if result.ignored != 1 else ""

@@ -125,6 +125,22 @@ def test_terraform_two_region_peering_across_provider_aliases():
     assert got.ignored == 1
 
 
+def test_terraform_replace_is_a_delete_and_a_create(tmp_path):
+    plan = json.loads((IAC / "two-region-peering.tfplan.json").read_text())
+    change = plan["resource_changes"][0]
+    change["change"]["actions"] = ["delete", "create"]
+    change["change"]["before"] = {"identifier": "a" * 26, "arn": f"arn:aws:dsql:us-east-1:{ACC}:cluster/{'a' * 26}", "tags": {}}
+    path = tmp_path / "replace.json"
+    path.write_text(json.dumps(plan, indent=2))
+    calls = terraform_calls(str(path), account=ACC).calls
+    assert [(c.operation, c.label) for c in calls[:2]] == [
+        ("DeleteCluster", "aws_dsql_cluster.east1"), ("CreateCluster", "aws_dsql_cluster.east1")]
+    assert calls[0].params == {"identifier": "a" * 26}
+    lines = path.read_text().splitlines()
+    assert lines[calls[0].line - 1].strip() == "{", "the line where the resource change starts"
+    assert '"address": "aws_dsql_cluster.east1"' in lines[calls[0].line]
+
+
 def test_terraform_peer_removal_uses_the_prior_state(capsys):
     got = terraform_calls(str(IAC / "remove-peer.tfplan.json"), account=ACC)
     update = got.calls[0]

@@ -19,6 +19,10 @@ from .policy import Policy, Statement
 from .policy_set import PolicySet
 from .wildcard import covers, has_wildcard, match, overlaps
 
+_CROSS_ACCOUNT_KEY_NOTE = (
+    "no key policy given for a key in another account: the default key policy would not "
+    "allow this account, so the decision depends on the real key policy (give --key-policy)"
+)
 _DEFAULT_KEY_POLICY_NOTE = (
     "no key policy given: assumed the default key policy, which lets IAM policies in the "
     "key's account grant access"
@@ -255,6 +259,11 @@ def _layers(policies: PolicySet) -> list[tuple[str, tuple[Policy, ...]]]:
     return layers
 
 
+def _rcps_apply(action: str, resource: str) -> bool:
+    """RCPs apply to requests on resources (not to `*`), and not to IAM, which has none."""
+    return resource != "*" and not action.startswith("iam:")
+
+
 def _pick(value: Tri, optimistic: bool) -> bool:
     return optimistic if value is None else value
 
@@ -295,8 +304,8 @@ def _truth_table(o: _Outcome, optimistic: bool) -> tuple[Decision, str]:
         if o.key_policy_given:
             key_direct = yes("key", "direct")
             key_account = yes("key", "account") or yes("key", "role")
-        else:  # the default key policy delegates to IAM
-            key_direct, key_account = False, True
+        else:  # the default key policy delegates to IAM in the key's own account only
+            key_direct, key_account = False, not o.cross_account or optimistic
         if key_direct or (key_account and identity_ok):
             return Decision.ALLOWED, "key"
         return Decision.IMPLICIT_DENY, "identity" if key_account else "key"
@@ -370,13 +379,15 @@ def _decide_one(
         allowed,
         denies,
         names[0],
-        names[1] if resource != "*" and not cross_account else (),
+        names[1] if _rcps_apply(action, resource) else (),
         policies.boundary is not None,
         policies.session is not None,
         is_kms,
         key_policy is not None,
         cross_account,
     )
+    if is_kms and key_policy is None and cross_account:
+        saw_unknown = True  # another account's key: its policy decides, and we were not given it
     best, best_layer = _truth_table(outcome, True)
     worst = _truth_table(outcome, False)[0] if saw_unknown else best
     all_hits = [h for hs in hits.values() for h in hs]
@@ -390,7 +401,9 @@ def _decide_one(
     unknown: tuple[str, ...] = ()
     if saw_unknown:
         unknown = tuple(dict.fromkeys(k for h in all_hits if h.applies is None for k in h.unknown))
-    notes = (_DEFAULT_KEY_POLICY_NOTE,) if is_kms and key_policy is None else ()
+    notes: tuple[str, ...] = ()
+    if is_kms and key_policy is None:
+        notes = (_CROSS_ACCOUNT_KEY_NOTE if cross_account else _DEFAULT_KEY_POLICY_NOTE,)
     near: tuple[NearMiss, ...] = ()
     if best is not Decision.ALLOWED:
         near = tuple(

@@ -37,7 +37,7 @@ SMALL = {
 }
 
 
-def rate(fn, seconds=1.0):
+def rate(fn, seconds=3.0):
     """Calls per second of fn(i), best of three runs."""
     best = 0.0
     for _ in range(3):

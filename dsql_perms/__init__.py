@@ -1,20 +1,50 @@
 """dsql-perms: least-privilege IAM policies and per-Region preflight checks for Aurora DSQL.
 
 Nothing heavy happens at import: botocore is loaded by the planner when it validates
-parameters, boto3 only by the live edge, click only by the command line.
+parameters, boto3 only by the live edge, click only by the command line. The live edge and
+the generator are loaded on first use.
 """
+
+import typing as _typing
 
 from ._version import __version__
 from .errors import DsqlPermsError
 from .evaluator import evaluate
-from .least_privilege import generate_policy
 from .model import AuthzRequest, Decision, EvalResult
 from .planner import PlannedCall, plan
 from .policy import Policy, parse_policy
 from .policy_set import PolicySet
-from .preflight import PreflightDenied, install_preflight, preflight
 from .report import Report, check
 from .rules import load_rules
+
+if _typing.TYPE_CHECKING:
+    from .least_privilege import generate_policy
+    from .preflight import PreflightDenied, install_preflight, preflight
+
+_LAZY = {
+    "generate_policy": "least_privilege",
+    "PreflightDenied": "preflight",
+    "install_preflight": "preflight",
+    "preflight": "preflight",
+}
+
+
+def __getattr__(name: str) -> _typing.Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'dsql_perms' has no attribute {name!r}")
+    import importlib
+
+    loaded = importlib.import_module(f".{module}", __name__)
+    for lazy_name, lazy_module in _LAZY.items():  # also hides the submodule `preflight`
+        if lazy_module == module:
+            globals()[lazy_name] = getattr(loaded, lazy_name)
+    return globals()[name]
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
 
 __all__ = [
     "AuthzRequest",

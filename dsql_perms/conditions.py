@@ -13,13 +13,10 @@ None when it depends on a context key whose value is unknown. The rules (IAM Use
 
 from __future__ import annotations
 
-import base64
-import ipaddress
 import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from .wildcard import escape_literal, match
 
@@ -38,6 +35,8 @@ def _num(text: str) -> float:
 
 
 def _date(text: str) -> float:
+    from datetime import UTC, datetime  # only for Date operators: keeps start-up light
+
     text = text.strip()
     if re.fullmatch(r"-?\d+(\.\d+)?", text):
         return float(text)
@@ -47,11 +46,15 @@ def _date(text: str) -> float:
     return parsed.timestamp()
 
 
-def _net(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+def _net(text: str) -> object:
+    import ipaddress  # only for IP operators: keeps start-up light
+
     return ipaddress.ip_network(text.strip(), strict=False)
 
 
 def _ip_in(value: str, net: object) -> bool:
+    import ipaddress
+
     try:
         address = ipaddress.ip_address(value.split("/")[0].strip())
     except ValueError:
@@ -70,6 +73,8 @@ def _arn_match(value: str, pattern: object) -> bool:
 
 
 def _binary(text: str) -> bytes:
+    import base64
+
     return base64.b64decode(text, validate=True)
 
 

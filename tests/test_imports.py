@@ -14,7 +14,13 @@ def loaded_after(statement):
 
 def test_import_dsql_perms_loads_neither_boto3_nor_botocore_nor_click():
     modules = loaded_after("import dsql_perms")
-    assert not {"boto3", "botocore", "click", "jsonschema"} & modules
+    assert not {"boto3", "botocore", "click", "jsonschema", "yaml", "logging"} & modules
+
+
+def test_the_lazy_exports_load_their_modules_on_first_use():
+    modules = loaded_after("import dsql_perms; dsql_perms.preflight; dsql_perms.generate_policy")
+    assert {"dsql_perms.preflight", "dsql_perms.least_privilege"} <= modules
+    assert not {"boto3", "click"} & modules
 
 
 def test_the_evaluator_alone_loads_nothing_heavy():
@@ -32,6 +38,8 @@ def test_evaluating_and_checking_policies_does_not_load_boto3_or_click():
 def test_public_api_is_sorted_and_complete():
     assert dsql_perms.__all__ == sorted(dsql_perms.__all__)
     public = {name for name in dir(dsql_perms) if not name.startswith("_")}
+    for name in dsql_perms.__all__:  # lazy exports resolve
+        assert getattr(dsql_perms, name) is not None
     modules = {name for name in public if type(getattr(dsql_perms, name)).__name__ == "module"}
     assert public - modules == set(dsql_perms.__all__) - {"__version__"}
     for name in ("plan", "evaluate", "check", "AuthzRequest", "PolicySet", "EvalResult", "Decision", "Report", "DsqlPermsError"):

@@ -144,10 +144,6 @@ class Clause:
     if_exists: bool
     prepared: tuple[object, ...]  # parsed values, or () when values hold variables
 
-    @property
-    def has_variables(self) -> bool:
-        return not self.prepared and bool(self.values)
-
 
 def compile_clause(operator: str, key: str, values: tuple[str, ...]) -> Clause:
     """Check an operator/key/values triple; raise ConditionError when AWS would."""

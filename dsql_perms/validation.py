@@ -23,10 +23,6 @@ def service_model() -> Any:
     return botocore.model.ServiceModel(loader.load_service_model("dsql", "service-2"), "dsql")
 
 
-def operation_names() -> tuple[str, ...]:
-    return tuple(service_model().operation_names)
-
-
 def _one_line(report: str) -> str:
     lines = [line.strip() for line in report.splitlines() if line.strip()]
     lines = [line for line in lines if not line.startswith("Invalid number of parameters")]

@@ -9,7 +9,7 @@ are certain; an Allow in one and a deny in the other is `uncertain`, naming the 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from .arn import Principal, account_of
@@ -236,6 +236,41 @@ def _candidates(policies: PolicySet, action: str) -> list[_LayerPlan]:
     return found
 
 
+_DECISION_CACHE_SIZE = 65536
+
+
+def _relevant_keys(policies: PolicySet, action: str) -> tuple[str, ...] | None:
+    """The condition keys an action's per-request statements read, or None when a decision
+    may also depend on the resource, policy variables or a statement error.
+
+    Two requests that agree on these keys (and on the caller, the resource's account and
+    whether the resource is `*`) get the same decision with the same reasons, so that
+    decision can be reused (see `evaluate`). Cached per stack and action.
+    """
+    marker = f"|keys|{action}"
+    if marker in policies._cache:
+        cached: tuple[str, ...] | None = policies._cache[marker]
+        return cached
+    statements = [s for plan in _candidates(policies, action) for _, s in plan.dynamic]
+    if action.startswith("kms:") and policies.key_policy is not None:  # one policy, every key
+        statements += [s for s in policies.key_policy.statements if _action_matches(s, action)]
+    result: tuple[str, ...] | None = None
+    if all(_reads_only_context(s) for s in statements):
+        result = tuple(sorted({c.key_lower for s in statements for c in s.conditions}))
+    policies._cache[marker] = result
+    return result
+
+
+def _reads_only_context(s: Statement) -> bool:
+    """Applies to every resource, and its conditions read plain context keys."""
+    return (
+        s.error is None
+        and not s.not_resource
+        and "*" in s.resources
+        and not any("${" in v for c in s.conditions for v in c.values)
+    )
+
+
 def _layer_names(policies: PolicySet) -> tuple[tuple[str, ...], tuple[str, ...]]:
     names: tuple[tuple[str, ...], tuple[str, ...]] | None = policies._cache.get("|names")
     if names is None:
@@ -438,6 +473,10 @@ def _reasons(
             for h in hs
             if h.statement.is_allow and h.applies is True
         )
+    return (_implicit_deny_reason(layer, req.action, resource),)
+
+
+def _implicit_deny_reason(layer: str, action: str, resource: str) -> Reason:
     what = {
         "identity": "no identity-based policy allows",
         "boundary": "the permissions boundary does not allow",
@@ -446,7 +485,7 @@ def _reasons(
         "resource": "the resource-based policy does not allow (cross-account)",
     }.get(layer, "no policy at this level allows")
     kind = layer.split("-level-")[0] if "-level-" in layer else layer
-    return (Reason(kind, layer, detail=f"{what} `{req.action}` on `{resource}`"),)
+    return Reason(kind, layer, detail=f"{what} `{action}` on `{resource}`")
 
 
 def _combine_variants(results: list[tuple[str, EvalResult]]) -> EvalResult:
@@ -485,8 +524,47 @@ def evaluate(request: AuthzRequest, policies: PolicySet) -> EvalResult:
             ]
         ctx = RequestContext(context, request.unknown_keys)
         object.__setattr__(request, "evaluation_cache", ctx)
+    if not request.resource_variants:
+        return _decide_reusing(request, request.resource, policies, ctx, caller)
     results = [
-        (resource, _decide_one(request, resource, policies, ctx, caller))
+        (resource, _decide_reusing(request, resource, policies, ctx, caller))
         for resource in request.resources
     ]
     return _combine_variants(results)
+
+
+def _decide_reusing(
+    req: AuthzRequest,
+    resource: str,
+    policies: PolicySet,
+    ctx: RequestContext,
+    caller: Principal | None,
+) -> EvalResult:
+    """_decide_one, reusing an earlier decision of the same stack when the request agrees
+    with it on everything the deciding statements read. An implicit deny's reason names the
+    resource, so it is rewritten for each; KMS decisions are reused only when one key policy
+    (or none) applies to every key."""
+    action = req.action.lower()
+    per_key = action.startswith("kms:") and bool(policies.key_policies)
+    keys = None if per_key else _relevant_keys(policies, action)
+    if keys is None:
+        return _decide_one(req, resource, policies, ctx, caller)
+    memo: dict[tuple[object, ...], EvalResult] = policies._cache.setdefault("|decisions", {})
+    key = (
+        action,
+        req.principal,
+        account_of(resource),
+        resource == "*",
+        tuple(ctx.lookup(k) for k in keys),
+    )
+    found = memo.get(key)
+    if found is not None:
+        if found.decision is Decision.IMPLICIT_DENY:
+            reason = _implicit_deny_reason(found.reasons[0].policy, req.action, resource)
+            return replace(found, reasons=(reason,))
+        return found
+    result = _decide_one(req, resource, policies, ctx, caller)
+    if len(memo) >= _DECISION_CACHE_SIZE:
+        memo.clear()
+    memo[key] = result
+    return result

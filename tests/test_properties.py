@@ -121,3 +121,15 @@ def test_unknown_keys_never_yield_allowed_unless_every_answer_allows(stack, req)
         result = evaluate(AuthzRequest(req["action"], req["resource"], "us-east-1", ctx, [key]), build(stack))
         if result.decision is Decision.ALLOWED:
             assert known is Decision.ALLOWED
+
+
+@settings(max_examples=150)
+@given(stacks(), st.lists(requests(), min_size=2, max_size=8))
+def test_a_stack_reused_across_requests_decides_like_a_fresh_one(stack, reqs):
+    """Decisions reused within one parsed stack equal those of a fresh stack, reasons included."""
+    shared = build(stack)
+    for req in reqs * 2:
+        request = AuthzRequest(req["action"], req["resource"], "us-east-1", req["context"])
+        reused = evaluate(request, shared)
+        fresh = evaluate(AuthzRequest(req["action"], req["resource"], "us-east-1", req["context"]), build(stack))
+        assert reused == fresh

@@ -211,6 +211,9 @@ def _always_applies(s: Statement) -> bool:
     )
 
 
+_NEAR_MISS_LIMIT = 20  # statements whose action matched; enough to explain a denial
+
+
 def _candidates(policies: PolicySet, action: str) -> list[_LayerPlan]:
     """Per layer, the statements whose Action/NotAction matches (cached per stack and action)."""
     found: list[_LayerPlan] | None = policies._cache.get(action)
@@ -374,6 +377,8 @@ def _decide_one(
     allowed: dict[tuple[str, str | None], Tri] = {}
     denies: Tri = False
     saw_error = saw_unknown = False
+    concrete = not has_wildcard(resource)
+    misses: list[tuple[str, Policy, Statement]] = []
     plans = _candidates(policies, action)
     key_policy = policies.key_policy_for(resource) if is_kms else None
     if key_policy is not None:  # per key, so outside the per-action cache
@@ -389,6 +394,10 @@ def _decide_one(
         if plan.static_allow:
             allowed[(layer, None)] = allowed[(layer, "identity")] = True
         for p, s in plan.dynamic:
+            if concrete and not s.not_resource and not resource.startswith(s.resource_prefixes):
+                if s.is_allow:  # cannot match: explained only if it becomes a near miss
+                    misses.append((layer, p, s))
+                continue
             hit = _statement_hit(layer, p, s, req, resource, ctx, caller)
             saw_error = saw_error or s.error is not None
             applies = hit.applies
@@ -444,10 +453,15 @@ def _decide_one(
         notes = (_CROSS_ACCOUNT_KEY_NOTE if cross_account else _DEFAULT_KEY_POLICY_NOTE,)
     near: tuple[NearMiss, ...] = ()
     if best is not Decision.ALLOWED:
+        near_hits = [h for h in all_hits if h.statement.is_allow and h.applies is False]
+        near_hits += [
+            _statement_hit(layer, p, s, req, resource, ctx, caller)
+            for layer, p, s in misses[:_NEAR_MISS_LIMIT]
+        ]
         near = tuple(
             NearMiss(h.layer, h.policy.name, h.statement.index, h.statement.sid, h.why)
-            for h in all_hits
-            if h.statement.is_allow and h.applies is False and h.why
+            for h in near_hits[:_NEAR_MISS_LIMIT]
+            if h.why
         )
     if best == worst or (best.denied and worst.denied):
         reasons = _reasons(best, best_layer, hits, req, resource)

@@ -48,6 +48,9 @@ class Statement:
     conditions: tuple[Clause, ...]
     error: str | None = None
     is_allow: bool = False  # effect == "Allow", stored for the evaluator's hot path
+    # The literal start of each Resource pattern (up to its first wildcard or variable):
+    # a concrete ARN that starts with none of them cannot match.
+    resource_prefixes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +128,15 @@ def _conditions(value: object, source: str, path: str) -> tuple[tuple[Clause, ..
     return tuple(clauses), error
 
 
+def _literal_prefix(pattern: str) -> str:
+    cut = len(pattern)
+    for mark in ("*", "?", "${"):
+        found = pattern.find(mark)
+        if 0 <= found < cut:
+            cut = found
+    return pattern[:cut]
+
+
 def _exactly_one(
     raw: Mapping[str, Any], a: str, b: str, source: str, path: str
 ) -> tuple[str, bool]:
@@ -180,6 +192,7 @@ def _statement(raw: object, index: int, kind: PolicyKind, source: str, path: str
         conditions=conditions,
         error=error,
         is_allow=effect == "Allow",
+        resource_prefixes=tuple(_literal_prefix(r) for r in resources),
     )
 
 

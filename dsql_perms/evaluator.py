@@ -558,6 +558,9 @@ def _decide_reusing(
     with it on everything the deciding statements read. An implicit deny's reason names the
     resource, so it is rewritten for each; KMS decisions are reused only when one key policy
     (or none) applies to every key."""
+    uses = policies._cache["|uses"] = policies._cache.get("|uses", 0) + 1
+    if uses == 1:  # a stack used once (parse-and-evaluate) has nothing to reuse
+        return _decide_one(req, resource, policies, ctx, caller)
     action = req.action.lower()
     per_key = action.startswith("kms:") and bool(policies.key_policies)
     keys = None if per_key else _relevant_keys(policies, action)

@@ -162,9 +162,16 @@ def _statement(raw: object, index: int, kind: PolicyKind, source: str, path: str
     if sid is not None and not isinstance(sid, str):
         raise _fail("Sid must be a string", source, f"{path}.Sid")
     action_key, not_action = _exactly_one(raw, "Action", "NotAction", source, path)
-    actions = _string_list(raw[action_key], source, f"{path}.{action_key}")
+    actions = raw[action_key]
+    if not isinstance(actions, str):
+        actions = _string_list(actions, source, f"{path}.{action_key}")
     resource_key, not_resource = _exactly_one(raw, "Resource", "NotResource", source, path)
-    resources = _string_list(raw[resource_key], source, f"{path}.{resource_key}")
+    resources = raw[resource_key]
+    resources = (
+        (resources,)
+        if isinstance(resources, str)
+        else _string_list(resources, source, f"{path}.{resource_key}")
+    )
 
     principals: tuple[tuple[str, str], ...] | None = None
     not_principal = False
@@ -182,8 +189,10 @@ def _statement(raw: object, index: int, kind: PolicyKind, source: str, path: str
     return Statement(
         index=index,
         sid=sid,
-        effect=str(effect),
-        actions=tuple(a.lower() for a in actions),
+        effect=effect,
+        actions=(actions.lower(),)
+        if isinstance(actions, str)
+        else tuple(a.lower() for a in actions),
         not_action=not_action,
         resources=resources,
         not_resource=not_resource,

@@ -74,3 +74,52 @@ def test_reference_evaluator_agrees_with_corpus(case):
         resource_policies=p.get("resource", []),
     )
     assert got == case["want"]["decision"]
+
+
+def cli_can_run(case):
+    r = case["request"]
+    return not (r.get("unknown_keys") or r.get("resource_variants") or r.get("resource_is_placeholder")
+                or case["policies"].get("rcps") or any(isinstance(v, list) and not v for v in r.get("context", {}).values())
+                or any(":" not in k for k in r.get("context", {})))  # --context takes service:key names
+
+
+CLI_CASES = [c for c in CASES if cli_can_run(c)]
+
+
+@pytest.mark.parametrize("case", CLI_CASES, ids=[c["note"] for c in CLI_CASES])
+def test_the_cli_simulator_agrees_with_the_corpus(case, tmp_path, capsys):
+    """`dsql-perms simulate` runs the same corpus through files and the command line."""
+    from dsql_perms.cli import main
+
+    p, r = case["policies"], case["request"]
+
+    def write(name, doc):
+        path = tmp_path / name
+        path.write_text(json.dumps(doc))
+        return str(path)
+
+    args = ["simulate", "--action", r["action"], "--resource", r["resource"], "--region", r["region"], "--format", "json"]
+    identity = p.get("identity") or [{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "nothing:Nothing", "Resource": "*"}]}]
+    for i, doc in enumerate(identity):
+        args += ["--policy", write(f"identity{i}.json", doc)]
+    for i, level in enumerate(p.get("scps", [])):
+        level_dir = tmp_path / f"scp{i}"
+        level_dir.mkdir()
+        for j, doc in enumerate(level):
+            (level_dir / f"{j}.json").write_text(json.dumps(doc))
+        args += ["--scp", str(level_dir)]
+    for flag, key in (("--boundary", "boundary"), ("--session-policy", "session"), ("--key-policy", "key_policy")):
+        if p.get(key):
+            args += [flag, write(f"{key}.json", p[key])]
+    for i, doc in enumerate(p.get("resource", [])):
+        args += ["--resource-policy", write(f"resource{i}.json", doc)]
+    if r.get("principal"):
+        args += ["--principal", r["principal"]]
+    for key, value in r.get("context", {}).items():
+        for v in value if isinstance(value, list) else [value]:
+            args += ["--context", f"{key}={v}"]
+    main(args)
+    out, err = capsys.readouterr()
+    assert not err, err
+    (row,) = json.loads(out)
+    assert row["decision"] == case["want"]["decision"]

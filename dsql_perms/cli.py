@@ -7,107 +7,26 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
 import click
 
-from .errors import DsqlPermsError, InputError
-from .inputs import (
-    is_authorization_details,
-    load_json,
-    load_object,
-    load_policies,
-    parse_context,
-    principal_policies,
-    read_text,
+from .cli_check import check_command, collect_command
+from .cli_generate import generate_command
+from .cli_support import (
+    EXIT_INPUT,
+    account_option,
+    build_policy_set,
+    current_option,
+    operation_argument,
+    params_option,
+    read_current,
+    read_params,
+    region_option,
+    with_policy_options,
 )
-from .policy import Policy
-from .policy_set import PolicySet
-
-EXIT_INPUT = 2
-
-
-def _params(path: str) -> tuple[dict[str, Any], str, str]:
-    text = read_text(path)
-    source = "<stdin>" if path == "-" else path
-    from .inputs import parse_json
-
-    data = parse_json(text, source)
-    if not isinstance(data, dict):
-        raise InputError(
-            "params must be a JSON object of boto3 keyword arguments", source=source, where="$"
-        )
-    return data, source, text
-
-
-def _current(path: str | None) -> dict[str, Any] | None:
-    if path is None:
-        return None
-    data = load_object(path, "the current state")
-    return (
-        data.get("cluster", data)
-        if "cluster" in data and isinstance(data["cluster"], dict)
-        else data
-    )
-
-
-def _identity(paths: tuple[str, ...], principal: str | None) -> tuple[list[Policy], Policy | None]:
-    identity: list[Policy] = []
-    boundary: Policy | None = None
-    for path in paths:
-        if path != "-" and not Path(path).is_dir():
-            data = load_json(path)
-            if is_authorization_details(data):
-                if not principal:
-                    raise InputError("account authorization details need --principal", source=path)
-                found, found_boundary = principal_policies(data, principal, path)
-                identity += found
-                boundary = boundary or found_boundary
-                continue
-        identity += load_policies(path)
-    return identity, boundary
-
-
-def build_policy_set(
-    policy: tuple[str, ...],
-    scp: tuple[str, ...],
-    rcp: tuple[str, ...],
-    boundary: str | None,
-    session_policy: str | None,
-    resource_policy: tuple[str, ...],
-    key_policy: str | None,
-    principal: str | None,
-) -> PolicySet:
-    identity, found_boundary = _identity(policy, principal)
-
-    def one(path: str | None, kind: str) -> Policy | None:
-        if path is None:
-            return None
-        policies = load_policies(path, "resource" if kind == "resource" else "identity")
-        if len(policies) != 1:
-            raise InputError("expects exactly one policy document", source=path)
-        return policies[0]
-
-    return PolicySet(
-        identity=identity,
-        boundary=one(boundary, "identity") or found_boundary,
-        session=one(session_policy, "identity"),
-        scps=[load_policies(p) for p in scp],
-        rcps=[load_policies(p, "resource") for p in rcp],
-        resource=[p for path in resource_policy for p in load_policies(path, "resource")],
-        key_policy=one(key_policy, "resource"),
-    )
-
-
-def _write(text: str, output: str | None) -> None:
-    if output:
-        try:
-            Path(output).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise InputError(f"cannot write: {exc.strerror or exc}", source=output) from exc
-    else:
-        click.echo(text, nl=False)
+from .errors import DsqlPermsError
+from .inputs import parse_context
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -116,26 +35,12 @@ def cli() -> None:
     """IAM preflight checks and least-privilege policies for Amazon Aurora DSQL."""
 
 
-_op = click.argument("operation")
-_params_opt = click.option(
-    "--params",
-    "params_path",
-    default=None,
-    help="JSON file of boto3 keyword arguments, or - for stdin.",
-)
-_region = click.option("--region", required=True, help="The Region the call goes to.")
-_account = click.option("--account", required=True, help="The 12-digit account id.")
-_current_opt = click.option(
-    "--current", "current_path", help="The cluster's current state (get_cluster JSON)."
-)
-
-
 @cli.command("plan")
-@_op
-@_params_opt
-@_region
-@_account
-@_current_opt
+@operation_argument
+@params_option
+@region_option
+@account_option
+@current_option
 @click.option("--principal", help="The caller's ARN (fills aws:PrincipalArn and friends).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 def plan_command(
@@ -150,13 +55,13 @@ def plan_command(
     """List the authorization requests a planned call causes, Region by Region."""
     from .planner import plan
 
-    params, source, _ = _params(params_path) if params_path else ({}, "<params>", "")
+    params, source, _ = read_params(params_path) if params_path else ({}, "<params>", "")
     planned = plan(
         operation,
         params,
         region=region,
         account=account,
-        current=_current(current_path),
+        current=read_current(current_path),
         principal=principal,
         source=source,
     )
@@ -253,271 +158,6 @@ def rules_command(operation: str | None) -> int:
     return 0
 
 
-_policy_options = [
-    click.option(
-        "--scp",
-        multiple=True,
-        help="An SCP level (file or directory), root first; repeat per level.",
-    ),
-    click.option(
-        "--rcp",
-        multiple=True,
-        help="An RCP level (file or directory), root first; repeat per level.",
-    ),
-    click.option("--boundary", help="The permissions boundary."),
-    click.option("--session-policy", help="The session policy."),
-    click.option(
-        "--resource-policy", multiple=True, help="A resource-based policy (the cluster's)."
-    ),
-    click.option("--key-policy", help="The KMS key policy."),
-    click.option("--principal", help="The caller's ARN."),
-    click.option(
-        "--context",
-        "context_pairs",
-        multiple=True,
-        help="KEY=VALUE to settle an unknown context key.",
-    ),
-]
-
-
-def _with_policy_options(fn: Any) -> Any:
-    for option in reversed(_policy_options):
-        fn = option(fn)
-    return fn
-
-
-_iac_options = [
-    click.option("--cloudformation", "cfn_path", help="A CloudFormation template (JSON or YAML)."),
-    click.option("--terraform-plan", "tf_path", help="The JSON of `terraform show -json PLAN`."),
-    click.option(
-        "--parameter", "cfn_parameters", multiple=True, help="KEY=VALUE for a template parameter."
-    ),
-]
-
-
-def _with_iac_options(fn: Any) -> Any:
-    for option in reversed(_iac_options):
-        fn = option(fn)
-    return fn
-
-
-def load_iac(
-    cfn_path: str | None,
-    tf_path: str | None,
-    cfn_parameters: tuple[str, ...],
-    region: str | None,
-    account: str | None,
-) -> Any:
-    """The calls of a template or a plan (None when neither is given)."""
-    if cfn_path and tf_path:
-        raise click.UsageError("give --cloudformation or --terraform-plan, not both")
-    if not (cfn_path or tf_path):
-        if cfn_parameters:
-            raise click.UsageError("--parameter goes with --cloudformation")
-        return None
-    if not account:
-        raise click.UsageError("Missing option '--account'.")
-    if cfn_path:
-        if not region:
-            raise click.UsageError("--cloudformation needs --region (the stack's Region)")
-        from .iac_cfn import cloudformation_calls
-
-        overrides = {}
-        for pair in cfn_parameters:
-            key, sep, value = pair.partition("=")
-            if not sep or not key:
-                raise InputError(f"`{pair}` is not KEY=VALUE", source="--parameter")
-            overrides[key] = value
-        return cloudformation_calls(cfn_path, region=region, account=account, overrides=overrides)
-    from .iac_tf import terraform_calls
-
-    assert tf_path is not None
-    return terraform_calls(tf_path, account=account)
-
-
-@cli.command("check")
-@click.argument("operation", required=False)
-@click.option(
-    "--params",
-    "params_path",
-    help="JSON file of boto3 keyword arguments, or - for stdin.",
-)
-@_with_iac_options
-@click.option("--region", help="The Region the call goes to.")
-@click.option("--account", help="The 12-digit account id (read from AWS with --live).")
-@click.option(
-    "--policy",
-    multiple=True,
-    help="Identity policy file, directory, or authorization details.",
-)
-@_with_policy_options
-@_current_opt
-@click.option("--live", is_flag=True, help="Read policies and state from AWS (boto3 credentials).")
-@click.option("--profile", help="The AWS profile for --live.")
-@click.option(
-    "--no-scps", is_flag=True, help="With --live: do not read SCPs (assume none restricts)."
-)
-@click.option("--collected", "collected_path", help="A file written by `dsql-perms collect`.")
-@click.option(
-    "--cross-check-simulator",
-    is_flag=True,
-    help="With --live: also ask IAM's policy simulator and report disagreements.",
-)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "sarif", "junit", "markdown"]),
-    default="text",
-)
-@click.option("--output", help="Write the report to this file.")
-def check_command(
-    operation: str | None,
-    params_path: str | None,
-    cfn_path: str | None,
-    tf_path: str | None,
-    cfn_parameters: tuple[str, ...],
-    region: str | None,
-    account: str | None,
-    policy: tuple[str, ...],
-    scp: tuple[str, ...],
-    rcp: tuple[str, ...],
-    boundary: str | None,
-    session_policy: str | None,
-    resource_policy: tuple[str, ...],
-    key_policy: str | None,
-    principal: str | None,
-    context_pairs: tuple[str, ...],
-    current_path: str | None,
-    live: bool,
-    profile: str | None,
-    no_scps: bool,
-    collected_path: str | None,
-    cross_check_simulator: bool,
-    fmt: str,
-    output: str | None,
-) -> int:
-    """Will a planned call succeed with these policies? Per Region, with the smallest fix."""
-    from .report import Report, check, check_calls
-
-    context = parse_context(context_pairs)
-    sources = sum(bool(x) for x in (policy, live, collected_path))
-    if sources != 1:
-        raise click.UsageError("give exactly one of --policy, --live or --collected")
-    report: Report
-    iac = load_iac(cfn_path, tf_path, cfn_parameters, region, account)
-    if iac is not None:
-        if operation or params_path:
-            raise click.UsageError("give OPERATION --params, or a template or plan, not both")
-        if not policy:
-            raise click.UsageError("templates and plans are checked against --policy files")
-        policies = build_policy_set(
-            policy, scp, rcp, boundary, session_policy, resource_policy, key_policy, principal
-        )
-        report = check_calls(
-            iac.calls,
-            policies,
-            account=iac.account,
-            context=context,
-            principal=principal,
-            warnings=tuple(iac.warnings),
-        )
-        return _emit(report, fmt, output)
-    if not operation or not params_path or not region:
-        raise click.UsageError("give OPERATION, --params and --region (or a template or plan)")
-    params, source, text = _params(params_path)
-    if live or collected_path:
-        from .cli_live import check_collected
-
-        report = check_collected(
-            operation,
-            params,
-            region=region,
-            account=account,
-            principal=principal,
-            context=context,
-            source=source,
-            text=text,
-            live=live,
-            profile=profile,
-            include_scps=not no_scps,
-            collected_path=collected_path,
-            current=_current(current_path),
-            cross_check=cross_check_simulator,
-        )
-    else:
-        if not account:
-            raise click.UsageError("Missing option '--account'.")
-        policies = build_policy_set(
-            policy, scp, rcp, boundary, session_policy, resource_policy, key_policy, principal
-        )
-        report = check(
-            operation,
-            params,
-            region=region,
-            account=account,
-            policies=policies,
-            current=_current(current_path),
-            principal=principal,
-            context=context,
-            params_source=source,
-            params_text=text,
-        )
-    return _emit(report, fmt, output)
-
-
-def _emit(report: Any, fmt: str, output: str | None) -> int:
-    from .render import render_json, render_markdown, render_text
-    from .render_ci import render_junit, render_sarif
-
-    renderers = {
-        "json": render_json,
-        "sarif": render_sarif,
-        "junit": render_junit,
-        "markdown": render_markdown,
-    }
-    if fmt == "text":
-        color = output is None and sys.stdout.isatty()
-        _write(render_text(report, color=color), output)
-    else:
-        _write(renderers[fmt](report), output)
-    exit_code: int = report.exit_code
-    return exit_code
-
-
-@cli.command("collect")
-@click.option("--principal", help="Whose policies to read (default: the caller).")
-@click.option("--region", required=True, help="The Region of the cluster and keys.")
-@click.option("--cluster", "cluster_identifier", help="Also read this cluster's state and policy.")
-@click.option("--key", "keys", multiple=True, help="Also read this KMS key's policy (repeat).")
-@click.option("--profile", help="The AWS profile to read with.")
-@click.option("--no-scps", is_flag=True, help="Do not read SCPs.")
-@click.option("--output", required=True, help="Where to save what was read (JSON).")
-def collect_command(
-    principal: str | None,
-    region: str,
-    cluster_identifier: str | None,
-    keys: tuple[str, ...],
-    profile: str | None,
-    no_scps: bool,
-    output: str,
-) -> int:
-    """Read a principal's policy stack from AWS and save it for offline checks."""
-    from .cli_live import collect_to_file
-
-    gaps = collect_to_file(
-        principal=principal,
-        region=region,
-        cluster_identifier=cluster_identifier,
-        keys=keys,
-        profile=profile,
-        include_scps=not no_scps,
-        output=output,
-    )
-    for gap in gaps:
-        click.echo(f"warning: {gap}", err=True)
-    return 0
-
-
 @cli.command("simulate")
 @click.option("--policy", multiple=True, required=True, help="Identity policy file or directory.")
 @click.option("--action", "actions", multiple=True, required=True, help="Action to test (repeat).")
@@ -525,7 +165,7 @@ def collect_command(
     "--resource", "resources", multiple=True, default=("*",), help="Resource ARN (repeat)."
 )
 @click.option("--region", default="us-east-1", help="Sets aws:RequestedRegion.")
-@_with_policy_options
+@with_policy_options
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 def simulate_command(
     policy: tuple[str, ...],
@@ -590,125 +230,9 @@ def simulate_command(
     return 3 if Decision.UNCERTAIN in decisions else 0
 
 
-def load_plan_file(path: str, account: str | None) -> tuple[list[dict[str, Any]], str]:
-    """A plan file: {"account": ..., "calls": [{operation, region, params, current}, ...]}."""
-    data = load_object(path, "a plan file")
-    unknown = [k for k in data if k not in ("account", "calls", "description")]
-    if unknown:
-        raise InputError(f"unknown key `{unknown[0]}`", source=path, where="$")
-    calls = data.get("calls")
-    if not isinstance(calls, list) or not calls:
-        raise InputError("`calls` must be a non-empty list", source=path, where="$.calls")
-    plan_account = account or data.get("account")
-    if not isinstance(plan_account, str):
-        raise InputError("no account: give --account or `account` in the plan", source=path)
-    return calls, plan_account
-
-
-@cli.command("generate")
-@click.argument("operation", required=False)
-@_params_opt
-@_with_iac_options
-@click.option("--per-region", is_flag=True, help="One policy per deploy Region.")
-@click.option("--region", help="The Region the call goes to (with OPERATION).")
-@click.option("--account", help="The 12-digit account id (or `account` in the plan file).")
-@_current_opt
-@click.option("--plan", "plan_path", help="A plan file listing several calls.")
-@click.option(
-    "--format", "fmt", type=click.Choice(["json", "terraform", "cloudformation"]), default="json"
-)
-@click.option("--output", help="Write the policy to this file.")
-def generate_command(
-    operation: str | None,
-    params_path: str | None,
-    cfn_path: str | None,
-    tf_path: str | None,
-    cfn_parameters: tuple[str, ...],
-    per_region: bool,
-    region: str | None,
-    account: str | None,
-    current_path: str | None,
-    plan_path: str | None,
-    fmt: str,
-    output: str | None,
-) -> int:
-    """The least-privilege policy for one planned call, or for every call of a plan file."""
-    from .least_privilege import generate_policy
-    from .render_iac import (
-        render_cloudformation,
-        render_json_policies,
-        render_terraform,
-        split_if_needed,
-    )
-
-    iac = load_iac(cfn_path, tf_path, cfn_parameters, region, account)
-    calls: list[Any]
-    if iac is not None:
-        if operation or params_path or plan_path:
-            raise click.UsageError("give a template or plan alone")
-        if not iac.calls:
-            raise InputError("no DSQL resource found", source=cfn_path or tf_path)
-        for warning in iac.warnings:
-            click.echo(f"warning: {warning}", err=True)
-        calls, plan_account, source = (
-            [c.as_call() for c in iac.calls],
-            iac.account,
-            cfn_path or tf_path,
-        )
-    elif plan_path:
-        if operation or params_path:
-            raise click.UsageError("give either OPERATION with --params, or --plan")
-        calls, plan_account = load_plan_file(plan_path, account)
-        source = plan_path
-    else:
-        if not operation or not region or not account:
-            raise click.UsageError("give OPERATION, --region and --account (or --plan FILE)")
-        params, source, _ = _params(params_path) if params_path else ({}, "<params>", "")
-        calls = [
-            {
-                "operation": operation,
-                "region": region,
-                "params": params,
-                "current": _current(current_path),
-            }
-        ]
-        plan_account = account
-    groups: dict[str, list[Any]] = {"": calls}
-    if per_region:
-        groups = {}
-        for call in calls:
-            groups.setdefault(str(call.get("region")), []).append(call)
-    rendered = []
-    for group_region, group in sorted(groups.items()):
-        document = generate_policy(group, account=plan_account, source=str(source))
-        documents, warning = split_if_needed(document)
-        if warning:
-            click.echo(f"warning: {group_region or 'policy'}: {warning}", err=True)
-        suffix = group_region.replace("-", "_")
-        if fmt == "terraform":
-            rendered.append(render_terraform(documents, f"dsql_{suffix}" if suffix else "dsql"))
-        elif fmt == "cloudformation":
-            camel = "".join(p.capitalize() for p in group_region.split("-"))
-            rendered.append(render_cloudformation(documents, f"DsqlLeastPrivilege{camel}"))
-        else:
-            rendered.append(render_json_policies(documents))
-    if not per_region:
-        text = rendered[0]
-    elif fmt == "json":
-        import json as json_module
-
-        merged = {r: json_module.loads(t) for r, t in zip(sorted(groups), rendered, strict=True)}
-        text = json_module.dumps(merged, indent=2) + "\n"
-    elif fmt == "cloudformation":
-        import json as json_module
-
-        templates = [json_module.loads(t) for t in rendered]
-        resources = {k: v for t in templates for k, v in t["Resources"].items()}
-        text = json_module.dumps({**templates[0], "Resources": resources}, indent=2) + "\n"
-    else:
-        text = "\n".join(rendered)
-    _write(text, output)
-    return 0
+cli.add_command(check_command)
+cli.add_command(collect_command)
+cli.add_command(generate_command)
 
 
 def main(argv: list[str] | None = None) -> int:

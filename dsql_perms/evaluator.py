@@ -8,16 +8,25 @@ are certain; an Allow in one and a deny in the other is `uncertain`, naming the 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from .arn import Principal, account_of
-from .conditions import RequestContext, Tri, evaluate_clauses, resolve_variables
+from .conditions import RequestContext, Tri
+from .matching import Hit, action_matches, statement_hit
 from .model import AuthzRequest, Decision, EvalResult, NearMiss, Reason
 from .policy import Policy, Statement
 from .policy_set import PolicySet
-from .wildcard import covers, has_wildcard, match, overlaps
+from .stack_index import (
+    DECISION_CACHE_SIZE,
+    NEAR_MISS_LIMIT,
+    LayerPlan,
+    candidates,
+    layer_names,
+    rcps_apply,
+    relevant_keys,
+)
+from .wildcard import has_wildcard
 
 _CROSS_ACCOUNT_KEY_NOTE = (
     "no key policy given for a key in another account: the default key policy would not "
@@ -27,279 +36,6 @@ _DEFAULT_KEY_POLICY_NOTE = (
     "no key policy given: assumed the default key policy, which lets IAM policies in the "
     "key's account grant access"
 )
-
-
-Why = str | Callable[[], str]
-
-
-@dataclass(frozen=True, slots=True)
-class _Hit:
-    """One statement whose action matched, with its outcome for this request."""
-
-    layer: str
-    policy: Policy
-    statement: Statement
-    applies: Tri
-    grant: str  # for resource/key policies: direct | role | account; else "identity"
-    why_source: Why
-    unknown: tuple[str, ...]
-    allows_reason: Reason | None = None  # precomputed for statements that always apply
-
-    @property
-    def why(self) -> str:
-        """The explanation, formatted only when a report needs it."""
-        source = self.why_source
-        return source if isinstance(source, str) else source()
-
-    def reason(self, detail: str = "") -> Reason:
-        s = self.statement
-        return Reason(self.layer, self.policy.name, s.index, s.sid, s.effect, detail or self.why)
-
-
-def _action_matches(stmt: Statement, action: str) -> bool:
-    hit = any(match(p, action) for p in stmt.actions)
-    return hit != stmt.not_action
-
-
-def _resource_matches(
-    stmt: Statement, policy: Policy, resource: str, req: AuthzRequest, ctx: RequestContext
-) -> tuple[Tri, Why, tuple[str, ...]]:
-    if not stmt.not_resource and "*" in stmt.resources:
-        return True, "", ()
-    is_pattern = has_wildcard(resource)
-    unknown: list[str] = []
-    best = "none"  # none | partial | full
-    for raw in stmt.resources:
-        pattern = raw
-        if policy.variables_enabled and "${" in raw:
-            resolved, unk = resolve_variables(raw, ctx, pattern=True)
-            if unk:
-                unknown.extend(unk)
-                continue
-            if resolved is None:
-                continue
-            pattern = resolved
-        if not is_pattern:
-            level = "full" if match(pattern, resource) else "none"
-        elif covers(pattern, resource):
-            level = "full"
-        else:
-            level = "partial" if overlaps(pattern, resource) else "none"
-        if level == "full" or (level == "partial" and best == "none"):
-            best = level
-        if best == "full":
-            break
-    if stmt.not_resource:
-        best = {"full": "none", "none": "full", "partial": "partial"}[best]
-        if unknown and best == "full":
-            best = "partial"
-    if best == "full":
-        return True, "", ()
-    if unknown and best == "none" and not stmt.not_resource:
-        return None, f"policy variable `{unknown[0]}` in Resource is unknown", tuple(unknown)
-    partial = best == "partial"
-
-    def why() -> str:
-        listed = ", ".join(f"`{r}`" for r in stmt.resources)
-        element = "NotResource" if stmt.not_resource else "Resource"
-        verb = "covers only part of" if partial else "does not match"
-        return f"{element} {listed} {verb} `{resource}`"
-
-    if partial:
-        uncertain = req.resource_is_placeholder or not stmt.is_allow
-        return (None if uncertain else False), why, ()
-    return False, why, ()
-
-
-def _principal_matches(stmt: Statement, caller: Principal | None) -> tuple[Tri, str]:
-    """Returns (applies, grant kind) for resource-based and key policies."""
-    assert stmt.principals is not None
-    grant = ""
-    for kind, value in stmt.principals:
-        if kind == "*" or (kind == "AWS" and value == "*"):
-            grant = "direct"
-            break
-        if kind != "AWS":
-            continue  # service, federated and canonical principals are not our callers
-        if caller is None:
-            return None, "direct"  # at best the statement names the caller itself
-        if (
-            value == caller.account
-            or value == f"arn:aws:iam::{caller.account}:root"
-            or (value.endswith(f":iam::{caller.account}:root"))
-        ):
-            grant = grant or "account"
-        elif value == caller.arn:
-            grant = "direct"
-            break
-        elif caller.role_arn and caller.kind == "role_session":
-            role_name = value.rsplit("/", 1)[-1]
-            if (
-                value.split(":")[4:5] == [caller.account]
-                and ":role/" in value
-                and (role_name == caller.name)
-            ):
-                grant = grant or "role"
-    matched = bool(grant)
-    if stmt.not_principal:
-        return (not matched), ("direct" if not matched else "")
-    return matched, grant
-
-
-def _statement_hit(
-    layer: str,
-    policy: Policy,
-    stmt: Statement,
-    req: AuthzRequest,
-    resource: str,
-    ctx: RequestContext,
-    caller: Principal | None,
-) -> _Hit:
-    if stmt.error is not None:
-        applies: Tri = False if stmt.is_allow else None
-        return _Hit(layer, policy, stmt, applies, "", f"cannot be evaluated: {stmt.error}", ())
-    res, why, unknown = _resource_matches(stmt, policy, resource, req, ctx)
-    if res is False:
-        return _Hit(layer, policy, stmt, False, "", why, ())
-    grant = "identity"
-    if stmt.principals is not None:
-        principal_ok, grant = _principal_matches(stmt, caller)
-        if principal_ok is False:
-            return _Hit(layer, policy, stmt, False, "", "Principal does not match the caller", ())
-        if principal_ok is None:
-            res, why, unknown = (
-                None,
-                "the caller is unknown (give --principal)",
-                (*unknown, "aws:PrincipalArn"),
-            )
-    if not stmt.conditions and res is True:
-        return _Hit(layer, policy, stmt, True, grant, "", ())
-    cond = evaluate_clauses(stmt.conditions, ctx, variables=policy.variables_enabled)
-    if cond.value is False:
-        return _Hit(layer, policy, stmt, False, grant, lambda: f"condition not met: {cond.why}", ())
-    if cond.value is None or res is None:
-        keys = (*unknown, *cond.unknown_keys)
-        return _Hit(
-            layer, policy, stmt, None, grant, why if res is None else (lambda: cond.why), keys
-        )
-    return _Hit(layer, policy, stmt, True, grant, "", ())
-
-
-@dataclass(frozen=True, slots=True)
-class _LayerPlan:
-    """A layer's statements for one action: those that apply to every request of it
-    (no condition, no principal, `Resource: "*"`) are decided once, the rest per request."""
-
-    layer: str
-    static_hits: tuple[_Hit, ...]
-    static_allow: bool
-    static_deny: bool
-    dynamic: tuple[tuple[Policy, Statement], ...]
-
-
-def _allows_reason(layer: str, p: Policy, s: Statement) -> Reason:
-    return Reason(layer, p.name, s.index, s.sid, s.effect, "allows")
-
-
-def _always_applies(s: Statement) -> bool:
-    return (
-        s.error is None
-        and not s.conditions
-        and s.principals is None
-        and not s.not_resource
-        and "*" in s.resources
-    )
-
-
-_NEAR_MISS_LIMIT = 20  # statements whose action matched; enough to explain a denial
-
-
-def _candidates(policies: PolicySet, action: str) -> list[_LayerPlan]:
-    """Per layer, the statements whose Action/NotAction matches (cached per stack and action)."""
-    found: list[_LayerPlan] | None = policies._cache.get(action)
-    if found is None:
-        found = []
-        for layer, group in _layers(policies):
-            matching = [(p, s) for p in group for s in p.statements if _action_matches(s, action)]
-            static = tuple(
-                _Hit(layer, p, s, True, "identity", "", (), _allows_reason(layer, p, s))
-                for p, s in matching
-                if _always_applies(s)
-            )
-            found.append(
-                _LayerPlan(
-                    layer,
-                    static,
-                    any(h.statement.is_allow for h in static),
-                    any(not h.statement.is_allow for h in static),
-                    tuple((p, s) for p, s in matching if not _always_applies(s)),
-                )
-            )
-        policies._cache[action] = found
-    return found
-
-
-_DECISION_CACHE_SIZE = 65536
-
-
-def _relevant_keys(policies: PolicySet, action: str) -> tuple[str, ...] | None:
-    """The condition keys an action's per-request statements read, or None when a decision
-    may also depend on the resource, policy variables or a statement error.
-
-    Two requests that agree on these keys (and on the caller, the resource's account and
-    whether the resource is `*`) get the same decision with the same reasons, so that
-    decision can be reused (see `evaluate`). Cached per stack and action.
-    """
-    marker = f"|keys|{action}"
-    if marker in policies._cache:
-        cached: tuple[str, ...] | None = policies._cache[marker]
-        return cached
-    statements = [s for plan in _candidates(policies, action) for _, s in plan.dynamic]
-    if action.startswith("kms:") and policies.key_policy is not None:  # one policy, every key
-        statements += [s for s in policies.key_policy.statements if _action_matches(s, action)]
-    result: tuple[str, ...] | None = None
-    if all(_reads_only_context(s) for s in statements):
-        result = tuple(sorted({c.key_lower for s in statements for c in s.conditions}))
-    policies._cache[marker] = result
-    return result
-
-
-def _reads_only_context(s: Statement) -> bool:
-    """Applies to every resource, and its conditions read plain context keys."""
-    return (
-        s.error is None
-        and not s.not_resource
-        and "*" in s.resources
-        and not any("${" in v for c in s.conditions for v in c.values)
-    )
-
-
-def _layer_names(policies: PolicySet) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    names: tuple[tuple[str, ...], tuple[str, ...]] | None = policies._cache.get("|names")
-    if names is None:
-        names = (
-            tuple(f"scp-level-{i + 1}" for i in range(len(policies.scps))),
-            tuple(f"rcp-level-{i + 1}" for i in range(len(policies.rcps))),
-        )
-        policies._cache["|names"] = names
-    return names
-
-
-def _layers(policies: PolicySet) -> list[tuple[str, tuple[Policy, ...]]]:
-    layers: list[tuple[str, tuple[Policy, ...]]] = [("identity", policies.identity)]
-    if policies.boundary is not None:
-        layers.append(("boundary", (policies.boundary,)))
-    if policies.session is not None:
-        layers.append(("session", (policies.session,)))
-    layers += [(f"scp-level-{i + 1}", level) for i, level in enumerate(policies.scps)]
-    layers += [(f"rcp-level-{i + 1}", level) for i, level in enumerate(policies.rcps)]
-    layers.append(("resource", policies.resource))
-    return layers
-
-
-def _rcps_apply(action: str, resource: str) -> bool:
-    """RCPs apply to requests on resources (not to `*`), and not to IAM, which has none."""
-    return resource != "*" and not action.startswith("iam:")
 
 
 def _pick(value: Tri, optimistic: bool) -> bool:
@@ -373,19 +109,19 @@ def _decide_one(
 ) -> EvalResult:
     action = req.action.lower()
     is_kms = action.startswith("kms:")
-    hits: dict[str, list[_Hit]] = {}
+    hits: dict[str, list[Hit]] = {}
     allowed: dict[tuple[str, str | None], Tri] = {}
     denies: Tri = False
     saw_error = saw_unknown = False
     concrete = not has_wildcard(resource)
     misses: list[tuple[str, Policy, Statement]] = []
-    plans = _candidates(policies, action)
+    plans = candidates(policies, action)
     key_policy = policies.key_policy_for(resource) if is_kms else None
     if key_policy is not None:  # per key, so outside the per-action cache
         key_statements = tuple(
-            (key_policy, s) for s in key_policy.statements if _action_matches(s, action)
+            (key_policy, s) for s in key_policy.statements if action_matches(s, action)
         )
-        plans = [*plans, _LayerPlan("key", (), False, False, key_statements)]
+        plans = [*plans, LayerPlan("key", (), False, False, key_statements)]
     for plan in plans:
         layer = plan.layer
         layer_hits = hits[layer] = list(plan.static_hits)
@@ -398,7 +134,7 @@ def _decide_one(
                 if s.is_allow:  # cannot match: explained only if it becomes a near miss
                     misses.append((layer, p, s))
                 continue
-            hit = _statement_hit(layer, p, s, req, resource, ctx, caller)
+            hit = statement_hit(layer, p, s, req, resource, ctx, caller)
             saw_error = saw_error or s.error is not None
             applies = hit.applies
             if applies is False:
@@ -418,12 +154,12 @@ def _decide_one(
     resource_account = account_of(resource)
     caller_account = caller.account if caller else None
     cross_account = bool(resource_account and caller_account and resource_account != caller_account)
-    names = _layer_names(policies)
+    names = layer_names(policies)
     outcome = _Outcome(
         allowed,
         denies,
         names[0],
-        names[1] if _rcps_apply(action, resource) else (),
+        names[1] if rcps_apply(action, resource) else (),
         policies.boundary is not None,
         policies.session is not None,
         is_kms,
@@ -455,12 +191,12 @@ def _decide_one(
     if best is not Decision.ALLOWED:
         near_hits = [h for h in all_hits if h.statement.is_allow and h.applies is False]
         near_hits += [
-            _statement_hit(layer, p, s, req, resource, ctx, caller)
-            for layer, p, s in misses[:_NEAR_MISS_LIMIT]
+            statement_hit(layer, p, s, req, resource, ctx, caller)
+            for layer, p, s in misses[:NEAR_MISS_LIMIT]
         ]
         near = tuple(
             NearMiss(h.layer, h.policy.name, h.statement.index, h.statement.sid, h.why)
-            for h in near_hits[:_NEAR_MISS_LIMIT]
+            for h in near_hits[:NEAR_MISS_LIMIT]
             if h.why
         )
     if best == worst or (best.denied and worst.denied):
@@ -471,7 +207,7 @@ def _decide_one(
 
 
 def _reasons(
-    decision: Decision, layer: str, hits: dict[str, list[_Hit]], req: AuthzRequest, resource: str
+    decision: Decision, layer: str, hits: dict[str, list[Hit]], req: AuthzRequest, resource: str
 ) -> tuple[Reason, ...]:
     if decision is Decision.EXPLICIT_DENY:
         return tuple(
@@ -563,7 +299,7 @@ def _decide_reusing(
         return _decide_one(req, resource, policies, ctx, caller)
     action = req.action.lower()
     per_key = action.startswith("kms:") and bool(policies.key_policies)
-    keys = None if per_key else _relevant_keys(policies, action)
+    keys = None if per_key else relevant_keys(policies, action)
     if keys is None:
         return _decide_one(req, resource, policies, ctx, caller)
     memo: dict[tuple[object, ...], EvalResult] = policies._cache.setdefault("|decisions", {})
@@ -581,7 +317,7 @@ def _decide_reusing(
             return replace(found, reasons=(reason,))
         return found
     result = _decide_one(req, resource, policies, ctx, caller)
-    if len(memo) >= _DECISION_CACHE_SIZE:
+    if len(memo) >= DECISION_CACHE_SIZE:
         memo.clear()
     memo[key] = result
     return result

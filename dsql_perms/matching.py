@@ -40,7 +40,13 @@ class Hit:
 
 
 def action_matches(stmt: Statement, action: str) -> bool:
-    hit = any(match(p, action) for p in stmt.actions)
+    """`action` is lower-cased, as the statement's patterns are."""
+    hit = action in stmt.actions
+    if not hit:
+        for pattern in stmt.actions:
+            if match(pattern, action):
+                hit = True
+                break
     return hit != stmt.not_action
 
 

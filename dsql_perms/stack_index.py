@@ -47,19 +47,24 @@ def candidates(policies: PolicySet, action: str) -> list[LayerPlan]:
     if found is None:
         found = []
         for layer, group in layers(policies):
-            matching = [(p, s) for p in group for s in p.statements if action_matches(s, action)]
-            static = tuple(
-                Hit(layer, p, s, True, "identity", "", (), allows_reason(layer, p, s))
-                for p, s in matching
-                if always_applies(s)
-            )
+            static: list[Hit] = []
+            dynamic: list[tuple[Policy, Statement]] = []
+            for p in group:
+                for s in p.statements:
+                    if not action_matches(s, action):
+                        continue
+                    if always_applies(s):
+                        reason = allows_reason(layer, p, s)
+                        static.append(Hit(layer, p, s, True, "identity", "", (), reason))
+                    else:
+                        dynamic.append((p, s))
             found.append(
                 LayerPlan(
                     layer,
-                    static,
+                    tuple(static),
                     any(h.statement.is_allow for h in static),
                     any(not h.statement.is_allow for h in static),
-                    tuple((p, s) for p, s in matching if not always_applies(s)),
+                    tuple(dynamic),
                 )
             )
         policies._cache[action] = found

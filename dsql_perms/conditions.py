@@ -17,6 +17,7 @@ import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .wildcard import escape_literal, match
 
@@ -145,8 +146,12 @@ class Clause:
     prepared: tuple[object, ...]  # parsed values, or () when values hold variables
 
 
+@lru_cache(maxsize=4096)
 def compile_clause(operator: str, key: str, values: tuple[str, ...]) -> Clause:
-    """Check an operator/key/values triple; raise ConditionError when AWS would."""
+    """Check an operator/key/values triple; raise ConditionError when AWS would.
+
+    Pure, so memoized: the same conditions recur across statements and policies.
+    """
     name = operator
     set_op = None
     for prefix in ("ForAllValues:", "ForAnyValue:"):

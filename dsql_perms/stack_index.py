@@ -125,7 +125,8 @@ def layers(policies: PolicySet) -> list[tuple[str, tuple[Policy, ...]]]:
         layers.append(("session", (policies.session,)))
     layers += [(f"scp-level-{i + 1}", level) for i, level in enumerate(policies.scps)]
     layers += [(f"rcp-level-{i + 1}", level) for i, level in enumerate(policies.rcps)]
-    layers.append(("resource", policies.resource))
+    if policies.resource:
+        layers.append(("resource", policies.resource))
     return layers
 
 

@@ -15,8 +15,8 @@ from .cli_check import check_command, collect_command
 from .cli_generate import generate_command
 from .cli_support import (
     EXIT_INPUT,
+    StackFiles,
     account_option,
-    build_policy_set,
     current_option,
     operation_argument,
     params_option,
@@ -172,12 +172,7 @@ def simulate_command(
     actions: tuple[str, ...],
     resources: tuple[str, ...],
     region: str,
-    scp: tuple[str, ...],
-    rcp: tuple[str, ...],
-    boundary: str | None,
-    session_policy: str | None,
-    resource_policy: tuple[str, ...],
-    key_policy: str | None,
+    stack: StackFiles,
     principal: str | None,
     context_pairs: tuple[str, ...],
     fmt: str,
@@ -186,9 +181,7 @@ def simulate_command(
     from .evaluator import evaluate
     from .model import AuthzRequest, Decision
 
-    policies = build_policy_set(
-        policy, scp, rcp, boundary, session_policy, resource_policy, key_policy, principal
-    )
+    policies = stack.build(policy, principal)
     context: dict[str, object] = {"aws:RequestedRegion": region}
     context.update(parse_context(context_pairs))
     rows = []

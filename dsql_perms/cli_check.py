@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from .cli_support import (
-    build_policy_set,
+    StackFiles,
     current_option,
     emit_report,
     load_iac,
@@ -61,12 +61,7 @@ def check_command(
     region: str | None,
     account: str | None,
     policy: tuple[str, ...],
-    scp: tuple[str, ...],
-    rcp: tuple[str, ...],
-    boundary: str | None,
-    session_policy: str | None,
-    resource_policy: tuple[str, ...],
-    key_policy: str | None,
+    stack: StackFiles,
     principal: str | None,
     context_pairs: tuple[str, ...],
     current_path: str | None,
@@ -92,9 +87,7 @@ def check_command(
             raise click.UsageError("give OPERATION --params, or a template or plan, not both")
         if not policy:
             raise click.UsageError("templates and plans are checked against --policy files")
-        policies = build_policy_set(
-            policy, scp, rcp, boundary, session_policy, resource_policy, key_policy, principal
-        )
+        policies = stack.build(policy, principal)
         report = check_calls(
             iac.calls,
             policies,
@@ -129,9 +122,7 @@ def check_command(
     else:
         if not account:
             raise click.UsageError("Missing option '--account'.")
-        policies = build_policy_set(
-            policy, scp, rcp, boundary, session_policy, resource_policy, key_policy, principal
-        )
+        policies = stack.build(policy, principal)
         report = check(
             operation,
             params,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +66,31 @@ def identity_policies(
                 continue
         identity += load_policies(path)
     return identity, boundary
+
+
+@dataclass(frozen=True)
+class StackFiles:
+    """The files of the policy stack beyond the identity policies (--scp, --boundary...)."""
+
+    scp: tuple[str, ...] = ()
+    rcp: tuple[str, ...] = ()
+    boundary: str | None = None
+    session_policy: str | None = None
+    resource_policy: tuple[str, ...] = ()
+    key_policy: str | None = None
+
+    def build(self, policy: tuple[str, ...], principal: str | None) -> PolicySet:
+        """Read every file into the PolicySet evaluate() takes."""
+        return build_policy_set(
+            policy,
+            self.scp,
+            self.rcp,
+            self.boundary,
+            self.session_policy,
+            self.resource_policy,
+            self.key_policy,
+            principal,
+        )
 
 
 def build_policy_set(
@@ -149,9 +176,20 @@ policy_options = [
 
 
 def with_policy_options(fn: Any) -> Any:
+    """Add the policy-stack options; the command receives the files as one `stack` value,
+    with `principal` and `context_pairs` as they are."""
+
+    @functools.wraps(fn)
+    def command(**kwargs: Any) -> Any:
+        files = StackFiles(**{name: kwargs.pop(name) for name in _STACK_FIELDS})
+        return fn(stack=files, **kwargs)
+
     for option in reversed(policy_options):
-        fn = option(fn)
-    return fn
+        command = option(command)
+    return command
+
+
+_STACK_FIELDS = ("scp", "rcp", "boundary", "session_policy", "resource_policy", "key_policy")
 
 
 iac_options = [

@@ -363,6 +363,61 @@ def _known(value: Any, what: str, resolver: _Resolver, where: str) -> Any:
     return value
 
 
+def _cluster_call(
+    name: str,
+    resource: Mapping[str, Any],
+    resolver: _Resolver,
+    lines: Mapping[str, int],
+    path: str,
+    region: str,
+) -> SourcedCall | None:
+    """The CreateCluster call of one AWS::DSQL::Cluster (None when its condition is false)."""
+    where = f"Resources.{name}"
+    if "Condition" in resource and not resolver.condition(resource["Condition"], where):
+        return None
+    props = resolver.value(resource.get("Properties", {}) or {}, f"{where}.Properties")
+    if not isinstance(props, dict):
+        raise InputError("Properties must be an object", source=path, where=f"{where}.Properties")
+    extra = [k for k in props if k not in _PROPERTIES]
+    if extra:
+        raise InputError(
+            f"unknown property `{extra[0]}`{did_you_mean(extra[0], _PROPERTIES)}",
+            source=path,
+            where=f"{where}.Properties",
+        )
+    params: dict[str, Any] = {}
+    if "DeletionProtectionEnabled" in props:
+        value = props["DeletionProtectionEnabled"]
+        params["deletionProtectionEnabled"] = (
+            value if isinstance(value, bool) else str(value).lower() == "true"
+        )
+    if "KmsEncryptionKey" in props:
+        key = props["KmsEncryptionKey"]
+        params["kmsEncryptionKey"] = UNKNOWN_KEY_ID if isinstance(key, Unknown) else str(key)
+    if props.get("Tags"):
+        tags = _known(props["Tags"], "Tags", resolver, where)
+        params["tags"] = {
+            str(_known(t["Key"], "a tag key", resolver, where)): str(
+                _known(t["Value"], "a tag value", resolver, where)
+            )
+            for t in tags
+        }
+    mrp = props.get("MultiRegionProperties")
+    if mrp:
+        out: dict[str, Any] = {}
+        if mrp.get("WitnessRegion"):
+            out["witnessRegion"] = _known(mrp["WitnessRegion"], "WitnessRegion", resolver, where)
+        if mrp.get("Clusters"):
+            out["clusters"] = [
+                str(_known(c, "a peer cluster ARN", resolver, where)) for c in mrp["Clusters"]
+            ]
+        params["multiRegionProperties"] = out
+    if "PolicyDocument" in props:
+        doc = props["PolicyDocument"]
+        params["policy"] = doc if isinstance(doc, str) else json.dumps(doc)
+    return SourcedCall("CreateCluster", region, params, name, path, lines.get(name))
+
+
 def cloudformation_calls(
     path: str, *, region: str, account: str, overrides: Mapping[str, str] | None = None
 ) -> IacInput:
@@ -379,51 +434,14 @@ def cloudformation_calls(
         if resource["Type"] != CLUSTER_TYPE:
             result.ignored += 1
             continue
-        if "Condition" in resource and not resolver.condition(resource["Condition"], where):
-            continue
-        props = resolver.value(resource.get("Properties", {}) or {}, f"{where}.Properties")
-        extra = [k for k in props if k not in _PROPERTIES]
-        if extra:
+        try:
+            call = _cluster_call(name, resource, resolver, lines, path, region)
+        except (TypeError, AttributeError, KeyError, IndexError, ValueError) as exc:
             raise InputError(
-                f"unknown property `{extra[0]}`{did_you_mean(extra[0], _PROPERTIES)}",
-                source=path,
-                where=f"{where}.Properties",
-            )
-        params: dict[str, Any] = {}
-        if "DeletionProtectionEnabled" in props:
-            value = props["DeletionProtectionEnabled"]
-            params["deletionProtectionEnabled"] = (
-                value if isinstance(value, bool) else str(value).lower() == "true"
-            )
-        if "KmsEncryptionKey" in props:
-            key = props["KmsEncryptionKey"]
-            params["kmsEncryptionKey"] = UNKNOWN_KEY_ID if isinstance(key, Unknown) else str(key)
-        if props.get("Tags"):
-            tags = _known(props["Tags"], "Tags", resolver, where)
-            params["tags"] = {
-                str(_known(t["Key"], "a tag key", resolver, where)): str(
-                    _known(t["Value"], "a tag value", resolver, where)
-                )
-                for t in tags
-            }
-        mrp = props.get("MultiRegionProperties")
-        if mrp:
-            out: dict[str, Any] = {}
-            if mrp.get("WitnessRegion"):
-                out["witnessRegion"] = _known(
-                    mrp["WitnessRegion"], "WitnessRegion", resolver, where
-                )
-            if mrp.get("Clusters"):
-                out["clusters"] = [
-                    str(_known(c, "a peer cluster ARN", resolver, where)) for c in mrp["Clusters"]
-                ]
-            params["multiRegionProperties"] = out
-        if "PolicyDocument" in props:
-            doc = props["PolicyDocument"]
-            params["policy"] = doc if isinstance(doc, str) else json.dumps(doc)
-        result.calls.append(
-            SourcedCall("CreateCluster", region, params, name, path, lines.get(name))
-        )
+                f"does not have the shape documented for `{CLUSTER_TYPE}`", source=path, where=where
+            ) from exc
+        if call is not None:
+            result.calls.append(call)
     if result.ignored:
         plural = "s" if result.ignored != 1 else ""
         result.warnings.append(f"{path}: {result.ignored} resource{plural} of other types ignored")

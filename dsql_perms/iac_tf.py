@@ -236,17 +236,28 @@ def terraform_calls(path: str, *, account: str) -> IacInput:
     plan = _Plan(data, path)
     result = IacInput(account=account)
     for index, change in enumerate(changes):
+        where = f"resource_changes[{index}]"
+        if not isinstance(change, dict):
+            raise InputError("a resource change must be an object", source=path, where=where)
         kind = change.get("type")
-        address = change.get("address", "?")
+        address = str(change.get("address", where))
         if change.get("mode") == "data" or kind not in (CLUSTER, PEERING):
             result.ignored += 1
             continue
-        actions = (change.get("change") or {}).get("actions") or []
-        if actions in (["no-op"], ["read"]):
-            continue
-        region = plan.region_of(change)
-        line = lines.get(f"resource_changes[{index}]", (None, None))[0]
-        for operation, params, current in _change_calls(change, plan, account):
+        try:
+            actions = (change.get("change") or {}).get("actions") or []
+            if actions in (["no-op"], ["read"]):
+                continue
+            region = plan.region_of(change)
+            calls = _change_calls(change, plan, account)
+        except (TypeError, AttributeError, KeyError, IndexError, ValueError) as exc:
+            raise InputError(
+                f"does not have the shape of a `terraform show -json` `{kind}` change",
+                source=path,
+                where=address,
+            ) from exc
+        line = lines.get(where, (None, None))[0]
+        for operation, params, current in calls:
             result.calls.append(
                 SourcedCall(operation, region, params, address, path, line, current)
             )

@@ -60,9 +60,9 @@ def check_collected(
         data = load_object(collected_path, "collected policies")
         try:
             collected = Collected.from_json(data)
-        except (KeyError, TypeError) as exc:
+        except (KeyError, TypeError, AttributeError, ValueError) as exc:
             raise InputError(
-                f"not a `dsql-perms collect` file: missing {exc}", source=collected_path
+                "not a file written by `dsql-perms collect`", source=collected_path
             ) from exc
     if account and account != collected.account:
         raise InputError(

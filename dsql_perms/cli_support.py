@@ -60,7 +60,13 @@ def identity_policies(
             if is_authorization_details(data):
                 if not principal:
                     raise InputError("account authorization details need --principal", source=path)
-                found, found_boundary = principal_policies(data, principal, path)
+                try:
+                    found, found_boundary = principal_policies(data, principal, path)
+                except (KeyError, TypeError, AttributeError, ValueError) as exc:
+                    raise InputError(
+                        "does not have the shape of `aws iam get-account-authorization-details`",
+                        source=path,
+                    ) from exc
                 identity += found
                 boundary = boundary or found_boundary
                 continue

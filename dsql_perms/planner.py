@@ -189,8 +189,8 @@ def plan(
         from .validation import validate_params
 
         validate_params(op.name, params, source=source)
-    if current is not None and not isinstance(current, Mapping):
-        raise InvalidParameterError("the current state must be a JSON object", source="--current")
+    if current is not None:
+        _check_current(current)
     bindings = compute_bindings(
         op,
         params,
@@ -204,6 +204,43 @@ def plan(
     )
     requests = [r for rule in op.requires for r in _expand(op, rule, bindings, table, caller)]
     return PlannedCall(op.name, region, account, tuple(requests), tuple(bindings.warnings), params)
+
+
+_CURRENT_SHAPE: dict[str, type | dict[str, type]] = {
+    "arn": str,
+    "identifier": str,
+    "tags": dict,
+    "multiRegionProperties": {"witnessRegion": str, "clusters": list},
+    "encryptionDetails": {"encryptionType": str, "kmsKeyArn": str},
+}
+
+
+def _check_current(current: object) -> None:
+    """The fields of `get_cluster` output the planner reads must have their documented types."""
+
+    def fail(message: str, where: str = "$") -> InvalidParameterError:
+        return InvalidParameterError(message, source="--current", where=where)
+
+    if not isinstance(current, Mapping):
+        raise fail("the current state must be a JSON object (what get_cluster returns)")
+    for name, shape in _CURRENT_SHAPE.items():
+        value = current.get(name)
+        if value is None:
+            continue
+        if isinstance(shape, dict):
+            if not isinstance(value, Mapping):
+                raise fail("must be an object", name)
+            for field, kind in shape.items():
+                if value.get(field) is not None and not isinstance(value[field], kind):
+                    raise fail(
+                        f"must be a {'list' if kind is list else 'string'}", f"{name}.{field}"
+                    )
+            if any(not isinstance(c, str) for c in value.get("clusters") or []):
+                raise fail("must be a list of cluster ARNs", f"{name}.clusters")
+        elif not isinstance(value, shape):
+            raise fail(f"must be {'an object' if shape is dict else 'a string'}", name)
+    if any(not isinstance(v, str) for v in (current.get("tags") or {}).values()):
+        raise fail("tag values must be strings", "tags")
 
 
 def _validate_token_params(params: Mapping[str, Any], source: str) -> None:

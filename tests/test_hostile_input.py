@@ -107,3 +107,40 @@ def test_the_cli_never_shows_a_traceback_for_any_template_or_plan(tmp_path_facto
             code = main(["check", *args, "--account", ACC, "--policy", str(EX / "deploy-role-policy.json")])
         assert code in (0, 1, 2, 3)
         assert "Traceback" not in err.getvalue() and "internal error" not in err.getvalue(), err.getvalue()
+
+
+def _run_quietly(args):
+    import contextlib
+    import io
+
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        code = main(args)
+    return code, err.getvalue()
+
+
+@SETTINGS
+@given(json_values)
+def test_the_cli_never_shows_a_traceback_for_any_current_state(tmp_path_factory, current):
+    path = tmp_path_factory.mktemp("c") / "current.json"
+    path.write_text(json.dumps(current))
+    code, err = _run_quietly(["plan", "update_cluster", "--params", str(EX / "peering-update.json"),
+                              "--current", str(path), "--region", "us-east-1", "--account", ACC])
+    assert code in (0, 2)
+    assert "Traceback" not in err and "internal error" not in err, err
+
+
+@SETTINGS
+@given(json_values)
+def test_the_cli_never_shows_a_traceback_for_any_collected_or_authorization_file(tmp_path_factory, data):
+    folder = tmp_path_factory.mktemp("d")
+    collected = folder / "collected.json"
+    collected.write_text(json.dumps(data if not isinstance(data, dict) else {"principal": "x", "account": ACC, **data}))
+    details = folder / "details.json"
+    details.write_text(json.dumps({"RoleDetailList": [data] if isinstance(data, dict) else data}))
+    base = ["check", "create_cluster", "--params", str(EX / "multi-region-create.json"), "--region", "us-east-1"]
+    for args in ([*base, "--collected", str(collected)],
+                 [*base, "--account", ACC, "--policy", str(details), "--principal", f"arn:aws:iam::{ACC}:role/deploy"]):
+        code, err = _run_quietly(args)
+        assert code in (0, 1, 2, 3)
+        assert "Traceback" not in err and "internal error" not in err, err

@@ -60,6 +60,8 @@ def check_collected(
         data = load_object(collected_path, "collected policies")
         try:
             collected = Collected.from_json(data)
+        except DsqlPermsError:
+            raise  # our own errors already name the place
         except (KeyError, TypeError, AttributeError, ValueError) as exc:
             raise InputError(
                 "not a file written by `dsql-perms collect`", source=collected_path

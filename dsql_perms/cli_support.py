@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from .errors import InputError
+from .errors import DsqlPermsError, InputError
 from .inputs import (
     is_authorization_details,
     load_json,
@@ -62,6 +62,8 @@ def identity_policies(
                     raise InputError("account authorization details need --principal", source=path)
                 try:
                     found, found_boundary = principal_policies(data, principal, path)
+                except DsqlPermsError:
+                    raise  # our own errors already name the place
                 except (KeyError, TypeError, AttributeError, ValueError) as exc:
                     raise InputError(
                         "does not have the shape of `aws iam get-account-authorization-details`",

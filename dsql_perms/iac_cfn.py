@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .arn import UNKNOWN_CLUSTER_ID, UNKNOWN_KEY_ID, partition_for_region
-from .errors import InputError, did_you_mean
+from .errors import DsqlPermsError, InputError, did_you_mean
 from .iac import IacInput, SourcedCall
 from .inputs import read_text
 
@@ -436,6 +436,8 @@ def cloudformation_calls(
             continue
         try:
             call = _cluster_call(name, resource, resolver, lines, path, region)
+        except DsqlPermsError:
+            raise  # our own errors already name the place
         except (TypeError, AttributeError, KeyError, IndexError, ValueError) as exc:
             raise InputError(
                 f"does not have the shape documented for `{CLUSTER_TYPE}`", source=path, where=where

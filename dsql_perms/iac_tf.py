@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .arn import UNKNOWN_CLUSTER_ID, UNKNOWN_KEY_ID, partition_for_region
-from .errors import InputError
+from .errors import DsqlPermsError, InputError
 from .iac import IacInput, SourcedCall
 from .inputs import parse_json, read_text
 from .jsonpos import positions
@@ -250,6 +250,8 @@ def terraform_calls(path: str, *, account: str) -> IacInput:
                 continue
             region = plan.region_of(change)
             calls = _change_calls(change, plan, account)
+        except DsqlPermsError:
+            raise  # our own errors already name the place
         except (TypeError, AttributeError, KeyError, IndexError, ValueError) as exc:
             raise InputError(
                 f"does not have the shape of a `terraform show -json` `{kind}` change",

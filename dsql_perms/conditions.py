@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from .wildcard import escape_literal, match
 
@@ -133,8 +134,7 @@ OPERATORS = tuple(sorted([*_FAMILIES, *_NEGATED, "Null"]))
 _VARIABLE = re.compile(r"\$\{([^}]*)\}")
 
 
-@dataclass(frozen=True, slots=True)
-class Clause:
+class Clause(NamedTuple):
     operator: str  # as written in the policy
     key: str  # as written
     key_lower: str
@@ -218,8 +218,7 @@ class RequestContext:
         return False
 
 
-@dataclass(frozen=True, slots=True)
-class ClauseResult:
+class ClauseResult(NamedTuple):
     """A clause's value; the explanation is formatted only when someone reads `why`."""
 
     value: Tri

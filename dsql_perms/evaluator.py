@@ -8,8 +8,9 @@ are certain; an Allow in one and a deny in the other is `uncertain`, naming the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import lru_cache
+from typing import NamedTuple
 
 from .arn import Principal, account_of
 from .conditions import RequestContext, Tri
@@ -42,8 +43,7 @@ def _pick(value: Tri, optimistic: bool) -> bool:
     return optimistic if value is None else value
 
 
-@dataclass(frozen=True, slots=True)
-class _Outcome:
+class _Outcome(NamedTuple):
     """What the statements of each layer said about one request, before the decision."""
 
     allowed: dict[tuple[str, str | None], Tri]  # (layer, grant or None) -> an Allow applies
@@ -177,7 +177,8 @@ def _decide_one(
     errors: tuple[str, ...] = ()
     if saw_error:
         errors = tuple(
-            f"{h.layer} policy `{h.policy.name}` statement {h.statement.index}: {h.statement.error}"
+            f"{h.layer} policy `{h.policy.name}` statement {h.statement.position}: "
+            f"{h.statement.error}"
             for h in all_hits
             if h.statement.error
         )
@@ -195,7 +196,7 @@ def _decide_one(
             for layer, p, s in misses[:NEAR_MISS_LIMIT]
         ]
         near = tuple(
-            NearMiss(h.layer, h.policy.name, h.statement.index, h.statement.sid, h.why)
+            NearMiss(h.layer, h.policy.name, h.statement.position, h.statement.sid, h.why)
             for h in near_hits[:NEAR_MISS_LIMIT]
             if h.why
         )

@@ -4,7 +4,7 @@ three-valued (True, False, or None when it depends on something unknown)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .arn import Principal
 from .conditions import RequestContext, Tri, evaluate_clauses, resolve_variables
@@ -15,8 +15,7 @@ from .wildcard import covers, has_wildcard, match, overlaps
 Why = str | Callable[[], str]
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
+class Hit(NamedTuple):
     """One statement whose action matched, with its outcome for this request."""
 
     layer: str
@@ -36,7 +35,7 @@ class Hit:
 
     def reason(self, detail: str = "") -> Reason:
         s = self.statement
-        return Reason(self.layer, self.policy.name, s.index, s.sid, s.effect, detail or self.why)
+        return Reason(self.layer, self.policy.name, s.position, s.sid, s.effect, detail or self.why)
 
 
 def action_matches(stmt: Statement, action: str) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 ContextValue = str | tuple[str, ...]
 
@@ -146,8 +146,7 @@ class AuthzRequest:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Reason:
+class Reason(NamedTuple):
     """Why a decision came out as it did: a statement, or a layer that had no Allow."""
 
     layer: str
@@ -167,8 +166,7 @@ class Reason:
         return f"{where}: {self.detail}" if self.detail else where
 
 
-@dataclass(frozen=True, slots=True)
-class NearMiss:
+class NearMiss(NamedTuple):
     """An Allow statement whose action matched but whose resource or condition did not."""
 
     layer: str

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, TypeGuard
+from typing import Any, Literal, NamedTuple, TypeGuard
 
 from .conditions import Clause, ConditionError, compile_clause
 from .errors import PolicyParseError, did_you_mean
@@ -34,9 +34,8 @@ _STATEMENT_KEY_SET = frozenset(_STATEMENT_KEYS)
 _PRINCIPAL_KINDS = ("AWS", "Service", "Federated", "CanonicalUser")
 
 
-@dataclass(frozen=True, slots=True)
-class Statement:
-    index: int
+class Statement(NamedTuple):
+    position: int  # the statement's index in the policy
     sid: str | None
     effect: str
     actions: tuple[str, ...]  # lower-cased patterns
@@ -100,18 +99,22 @@ def _principals(value: object, source: str, path: str) -> tuple[tuple[str, str],
     return tuple(out)
 
 
-def _condition_values(raw: object, source: str, path: str) -> tuple[str, ...]:
+def _condition_values(raw: object, source: str, where: str) -> tuple[str, ...]:
+    if isinstance(raw, str):  # the common case
+        return (raw,)
     items = raw if isinstance(raw, list) else [raw]
     if not items:
-        raise _fail("must not be an empty list", source, path)
+        raise _fail("must not be an empty list", source, where)
     values: list[str] = []
     for item in items:
-        if isinstance(item, bool):
+        if isinstance(item, str):
+            values.append(item)
+        elif isinstance(item, bool):
             values.append("true" if item else "false")
-        elif isinstance(item, (str, int, float)):
+        elif isinstance(item, (int, float)):
             values.append(str(item))
         else:
-            raise _fail("condition values must be strings, numbers or booleans", source, path)
+            raise _fail("condition values must be strings, numbers or booleans", source, where)
     return tuple(values)
 
 
@@ -121,19 +124,22 @@ def _conditions(value: object, source: str, path: str) -> tuple[tuple[Clause, ..
     clauses: list[Clause] = []
     error: str | None = None
     for operator, block in value.items():
-        op_path = f"{path}.{operator}"
         if not _is_mapping(block) or not block:
-            raise _fail("must be a non-empty object of condition keys", source, op_path)
+            raise _fail(
+                "must be a non-empty object of condition keys", source, f"{path}.{operator}"
+            )
         for key, raw in block.items():
-            values = _condition_values(raw, source, f"{op_path}.{key}")
+            values = _condition_values(raw, source, f"{path}.{operator}.{key}")
             try:
                 clauses.append(compile_clause(operator, key, values))
             except ConditionError as exc:
-                error = error or f"{op_path}.{key}: {exc}"
+                error = error or f"{path}.{operator}.{key}: {exc}"
     return tuple(clauses), error
 
 
 def _literal_prefix(pattern: str) -> str:
+    if pattern == "*":
+        return ""
     cut = len(pattern)
     for mark in ("*", "?", "${"):
         found = pattern.find(mark)
@@ -153,12 +159,11 @@ def _exactly_one(
 def _statement(raw: object, index: int, kind: PolicyKind, source: str, path: str) -> Statement:
     if not _is_mapping(raw):
         raise _fail("a statement must be an object", source, path)
-    extra = raw.keys() - _STATEMENT_KEY_SET
-    if extra:
-        key = sorted(extra)[0]
+    if not raw.keys() <= _STATEMENT_KEY_SET:
+        key = sorted(raw.keys() - _STATEMENT_KEY_SET)[0]
         raise _fail(f"unknown element `{key}`{did_you_mean(key, _STATEMENT_KEYS)}", source, path)
     effect = raw.get("Effect")
-    if effect not in ("Allow", "Deny"):
+    if effect != "Allow" and effect != "Deny":
         hint = did_you_mean(str(effect), ("Allow", "Deny"))
         raise _fail(
             f"Effect must be `Allow` or `Deny`, not `{effect}`{hint}", source, f"{path}.Effect"
@@ -168,45 +173,44 @@ def _statement(raw: object, index: int, kind: PolicyKind, source: str, path: str
         raise _fail("Sid must be a string", source, f"{path}.Sid")
     action_key, not_action = _exactly_one(raw, "Action", "NotAction", source, path)
     actions = raw[action_key]
-    if not isinstance(actions, str):
-        actions = _string_list(actions, source, f"{path}.{action_key}")
+    if isinstance(actions, str):
+        actions = (actions.lower(),)
+    else:
+        actions = tuple(a.lower() for a in _string_list(actions, source, f"{path}.{action_key}"))
     resource_key, not_resource = _exactly_one(raw, "Resource", "NotResource", source, path)
     resources = raw[resource_key]
-    resources = (
-        (resources,)
-        if isinstance(resources, str)
-        else _string_list(resources, source, f"{path}.{resource_key}")
-    )
+    if isinstance(resources, str):
+        resources = (resources,)
+    else:
+        resources = _string_list(resources, source, f"{path}.{resource_key}")
 
     principals: tuple[tuple[str, str], ...] | None = None
     not_principal = False
-    has_principal = "Principal" in raw or "NotPrincipal" in raw
-    if kind == "identity" and has_principal:
-        raise _fail("identity policies must not have `Principal` or `NotPrincipal`", source, path)
     if kind == "resource":
         principal_key, not_principal = _exactly_one(raw, "Principal", "NotPrincipal", source, path)
         principals = _principals(raw[principal_key], source, f"{path}.{principal_key}")
+    elif "Principal" in raw or "NotPrincipal" in raw:
+        raise _fail("identity policies must not have `Principal` or `NotPrincipal`", source, path)
 
     conditions: tuple[Clause, ...] = ()
     error = None
     if "Condition" in raw:
         conditions, error = _conditions(raw["Condition"], source, f"{path}.Condition")
+    prefixes = ("",) if resources == ("*",) else tuple(_literal_prefix(r) for r in resources)
     return Statement(
-        index=index,
-        sid=sid,
-        effect=effect,
-        actions=(actions.lower(),)
-        if isinstance(actions, str)
-        else tuple(a.lower() for a in actions),
-        not_action=not_action,
-        resources=resources,
-        not_resource=not_resource,
-        principals=principals,
-        not_principal=not_principal,
-        conditions=conditions,
-        error=error,
-        is_allow=effect == "Allow",
-        resource_prefixes=tuple(_literal_prefix(r) for r in resources),
+        index,
+        sid,
+        effect,
+        actions,
+        not_action,
+        resources,
+        not_resource,
+        principals,
+        not_principal,
+        conditions,
+        error,
+        effect == "Allow",
+        prefixes,
     )
 
 

@@ -51,41 +51,27 @@ class PolicySet:
         key_policy: Policy | Mapping[str, Any] | None = None,
         key_policies: Mapping[str, Policy | Mapping[str, Any]] | None = None,
     ) -> None:
-        setter = object.__setattr__
-        setter(self, "identity", _many(identity, "identity", "identity"))
-        setter(
-            self,
-            "boundary",
-            None if boundary is None else _as_policy(boundary, "boundary", "identity"),
-        )
-        setter(
-            self, "session", None if session is None else _as_policy(session, "session", "identity")
-        )
-        setter(
-            self,
-            "scps",
-            tuple(_many(level, f"scp-level-{i + 1}", "identity") for i, level in enumerate(scps)),
-        )
-        setter(
-            self,
-            "rcps",
-            tuple(_many(level, f"rcp-level-{i + 1}", "resource") for i, level in enumerate(rcps)),
-        )
-        setter(self, "resource", _many(resource, "resource", "resource"))
-        setter(
-            self,
-            "key_policy",
-            None if key_policy is None else _as_policy(key_policy, "key-policy", "resource"),
-        )
-        setter(
-            self,
-            "key_policies",
-            {
+        # A frozen value: fields are written once, here, straight into the instance dict.
+        self.__dict__.update(
+            identity=_many(identity, "identity", "identity"),
+            boundary=None if boundary is None else _as_policy(boundary, "boundary", "identity"),
+            session=None if session is None else _as_policy(session, "session", "identity"),
+            scps=tuple(
+                _many(level, f"scp-level-{i + 1}", "identity") for i, level in enumerate(scps)
+            ),
+            rcps=tuple(
+                _many(level, f"rcp-level-{i + 1}", "resource") for i, level in enumerate(rcps)
+            ),
+            resource=_many(resource, "resource", "resource"),
+            key_policy=(
+                None if key_policy is None else _as_policy(key_policy, "key-policy", "resource")
+            ),
+            key_policies={
                 arn: _as_policy(doc, f"key-policy:{arn}", "resource")
                 for arn, doc in (key_policies or {}).items()
             },
+            _cache={},
         )
-        setter(self, "_cache", {})
 
     def key_policy_for(self, key_arn: str) -> Policy | None:
         """The key policy of one key: from `key_policies` by ARN, else `key_policy`."""

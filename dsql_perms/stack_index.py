@@ -4,7 +4,7 @@ rest read (which lets evaluate() reuse decisions)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .matching import Hit, action_matches
 from .model import Reason
@@ -12,8 +12,7 @@ from .policy import Policy, Statement
 from .policy_set import PolicySet
 
 
-@dataclass(frozen=True, slots=True)
-class LayerPlan:
+class LayerPlan(NamedTuple):
     """A layer's statements for one action: those that apply to every request of it
     (no condition, no principal, `Resource: "*"`) are decided once, the rest per request."""
 
@@ -25,7 +24,7 @@ class LayerPlan:
 
 
 def allows_reason(layer: str, p: Policy, s: Statement) -> Reason:
-    return Reason(layer, p.name, s.index, s.sid, s.effect, "allows")
+    return Reason(layer, p.name, s.position, s.sid, s.effect, "allows")
 
 
 def always_applies(s: Statement) -> bool:
@@ -107,6 +106,8 @@ def reads_only_context(s: Statement) -> bool:
 
 
 def layer_names(policies: PolicySet) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    if not policies.scps and not policies.rcps:
+        return (), ()
     names: tuple[tuple[str, ...], tuple[str, ...]] | None = policies._cache.get("|names")
     if names is None:
         names = (

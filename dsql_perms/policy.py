@@ -31,6 +31,7 @@ _STATEMENT_KEYS = (
     "Condition",
 )
 _STATEMENT_KEY_SET = frozenset(_STATEMENT_KEYS)
+_TOP_KEY_SET = frozenset(_TOP_KEYS)
 _PRINCIPAL_KINDS = ("AWS", "Service", "Federated", "CanonicalUser")
 
 
@@ -119,12 +120,12 @@ def _condition_values(raw: object, source: str, where: str) -> tuple[str, ...]:
 
 
 def _conditions(value: object, source: str, path: str) -> tuple[tuple[Clause, ...], str | None]:
-    if not _is_mapping(value):
+    if type(value) is not dict and not isinstance(value, Mapping):
         raise _fail("must be an object of condition operators", source, path)
     clauses: list[Clause] = []
     error: str | None = None
     for operator, block in value.items():
-        if not _is_mapping(block) or not block:
+        if (type(block) is not dict and not isinstance(block, Mapping)) or not block:
             raise _fail(
                 "must be a non-empty object of condition keys", source, f"{path}.{operator}"
             )
@@ -157,7 +158,7 @@ def _exactly_one(
 
 
 def _statement(raw: object, index: int, kind: PolicyKind, source: str, path: str) -> Statement:
-    if not _is_mapping(raw):
+    if type(raw) is not dict and not isinstance(raw, Mapping):
         raise _fail("a statement must be an object", source, path)
     if not raw.keys() <= _STATEMENT_KEY_SET:
         key = sorted(raw.keys() - _STATEMENT_KEY_SET)[0]
@@ -221,9 +222,9 @@ def parse_policy(
     src = source or name
     if not _is_mapping(document):
         raise _fail("a policy must be a JSON object", src, "$")
-    for key in document:
-        if key not in _TOP_KEYS:
-            raise _fail(f"unknown top-level key `{key}`{did_you_mean(key, _TOP_KEYS)}", src, "$")
+    if not document.keys() <= _TOP_KEY_SET:
+        key = sorted(document.keys() - _TOP_KEY_SET)[0]
+        raise _fail(f"unknown top-level key `{key}`{did_you_mean(key, _TOP_KEYS)}", src, "$")
     version = document.get("Version", "2008-10-17")
     if version not in VERSIONS:
         raise _fail(
@@ -245,4 +246,4 @@ def parse_policy(
         ]
     else:
         raise _fail("Statement must be an object or a list of objects", src, "$.Statement")
-    return Policy(name=name, statements=tuple(statements), version=str(version), source=src)
+    return Policy(name, tuple(statements), version, src)

@@ -18,7 +18,10 @@ def _as_policy(item: Policy | Mapping[str, Any], name: str, kind: PolicyKind) ->
 def _many(
     items: Iterable[Policy | Mapping[str, Any]], prefix: str, kind: PolicyKind
 ) -> tuple[Policy, ...]:
-    return tuple(_as_policy(p, f"{prefix}[{i}]", kind) for i, p in enumerate(items))
+    return tuple(
+        p if isinstance(p, Policy) else parse_policy(p, name=f"{prefix}[{i}]", kind=kind)
+        for i, p in enumerate(items)
+    )
 
 
 @dataclass(frozen=True, eq=False)

@@ -25,7 +25,7 @@ from .cli_support import (
     region_option,
     with_policy_options,
 )
-from .errors import DsqlPermsError
+from .errors import DsqlPermsError, one_line
 from .inputs import parse_context
 
 
@@ -241,18 +241,17 @@ def main(argv: list[str] | None = None) -> int:
         click.echo("aborted", err=True)
         return EXIT_INPUT
     except DsqlPermsError as exc:
-        click.echo(f"dsql-perms: error: {exc}", err=True)
+        click.echo(f"dsql-perms: error: {one_line(str(exc))}", err=True)
         return EXIT_INPUT
     except RecursionError:
         click.echo("dsql-perms: error: input nested too deeply", err=True)
         return EXIT_INPUT
     except Exception as exc:  # the command line never shows a traceback
         if type(exc).__module__.startswith(("botocore", "boto3")):
-            click.echo(f"dsql-perms: error: AWS: {exc}", err=True)
+            click.echo(f"dsql-perms: error: AWS: {one_line(str(exc))}", err=True)
         else:
-            click.echo(
-                f"dsql-perms: internal error: {type(exc).__name__}: {exc} (please report)", err=True
-            )
+            message = one_line(f"{type(exc).__name__}: {exc}")
+            click.echo(f"dsql-perms: internal error: {message} (please report)", err=True)
         return EXIT_INPUT
     return result if isinstance(result, int) else 0
 

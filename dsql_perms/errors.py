@@ -42,7 +42,16 @@ class InputError(DsqlPermsError):
     def __str__(self) -> str:
         parts = [p for p in (self.source, self.where) if p]
         prefix = ": ".join(parts)
-        return f"{prefix}: {self.message}" if prefix else self.message
+        text = f"{prefix}: {self.message}" if prefix else self.message
+        return one_line(text)
+
+
+_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F)}
+
+
+def one_line(text: str) -> str:
+    """User input can hold newlines and control characters; messages stay on one line."""
+    return text.translate(_CONTROL)
 
 
 class PolicyParseError(InputError):

@@ -31,9 +31,13 @@ ACC = "111122223333"
 SMALL = {
     "Version": "2012-10-17",
     "Statement": [
-        {"Sid": "Create", "Effect": "Allow", "Action": ["dsql:CreateCluster", "dsql:TagResource"],
-         "Resource": f"arn:aws:dsql:us-east-1:{ACC}:cluster/*",
-         "Condition": {"StringEquals": {"aws:RequestedRegion": "us-east-1"}}},
+        {
+            "Sid": "Create",
+            "Effect": "Allow",
+            "Action": ["dsql:CreateCluster", "dsql:TagResource"],
+            "Resource": f"arn:aws:dsql:us-east-1:{ACC}:cluster/*",
+            "Condition": {"StringEquals": {"aws:RequestedRegion": "us-east-1"}},
+        },
         {"Effect": "Deny", "Action": "dsql:DeleteCluster", "Resource": "*"},
     ],
 }
@@ -53,32 +57,85 @@ def rate(fn, seconds=3.0):
 
 
 def bench_parse_and_evaluate():
-    req = AuthzRequest("dsql:CreateCluster", f"arn:aws:dsql:us-east-1:{ACC}:cluster/*", "us-east-1",
-                       {"aws:RequestedRegion": "us-east-1"})
+    req = AuthzRequest(
+        "dsql:CreateCluster",
+        f"arn:aws:dsql:us-east-1:{ACC}:cluster/*",
+        "us-east-1",
+        {"aws:RequestedRegion": "us-east-1"},
+    )
     return rate(lambda i: evaluate(req, PolicySet(identity=[SMALL])))
 
 
 def org_stack():
-    managed = [json.loads((MANAGED / f"{n}.json").read_text()) for n in
-               ("AmazonAuroraDSQLFullAccess", "AmazonAuroraDSQLReadOnlyAccess", "AmazonAuroraDSQLConsoleFullAccess")]
-    allow_all = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
-    lock = {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "NotAction": ["iam:*", "sts:*"], "Resource": "*",
-             "Condition": {"StringNotEquals": {"aws:RequestedRegion": ["us-east-1", "us-east-2", "us-west-2"]}}}]}
-    guard = {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "dsql:DeleteCluster", "Resource": "*",
-              "Condition": {"StringEquals": {"aws:ResourceTag/env": "prod"}}}]}
+    managed = [
+        json.loads((MANAGED / f"{n}.json").read_text())
+        for n in (
+            "AmazonAuroraDSQLFullAccess",
+            "AmazonAuroraDSQLReadOnlyAccess",
+            "AmazonAuroraDSQLConsoleFullAccess",
+        )
+    ]
+    allow_all = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+    }
+    lock = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Deny",
+                "NotAction": ["iam:*", "sts:*"],
+                "Resource": "*",
+                "Condition": {
+                    "StringNotEquals": {
+                        "aws:RequestedRegion": ["us-east-1", "us-east-2", "us-west-2"]
+                    }
+                },
+            }
+        ],
+    }
+    guard = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Deny",
+                "Action": "dsql:DeleteCluster",
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:ResourceTag/env": "prod"}},
+            }
+        ],
+    }
     return PolicySet(identity=managed, scps=[[allow_all], [allow_all, lock], [allow_all, guard]])
 
 
 def varied_requests(n=500):
-    actions = ["dsql:CreateCluster", "dsql:GetCluster", "dsql:PutWitnessRegion", "dsql:AddPeerCluster",
-               "kms:Encrypt", "dsql:DeleteCluster", "dsql:UpdateCluster", "iam:CreateServiceLinkedRole"]
+    actions = [
+        "dsql:CreateCluster",
+        "dsql:GetCluster",
+        "dsql:PutWitnessRegion",
+        "dsql:AddPeerCluster",
+        "kms:Encrypt",
+        "dsql:DeleteCluster",
+        "dsql:UpdateCluster",
+        "iam:CreateServiceLinkedRole",
+    ]
     regions = ["us-east-1", "us-east-2", "us-west-2", "eu-west-1"]
     out = []
     for i in range(n):
         region = regions[i % 4]
-        out.append(AuthzRequest(actions[i % len(actions)], f"arn:aws:dsql:{region}:{ACC}:cluster/c{i:025d}", region,
-                                {"aws:RequestedRegion": region, "kms:ViaService": f"dsql.{region}.amazonaws.com",
-                                 "kms:EncryptionContextKeys": ["aws:dsql:ClusterId"], "aws:ResourceTag/env": "dev"}))
+        out.append(
+            AuthzRequest(
+                actions[i % len(actions)],
+                f"arn:aws:dsql:{region}:{ACC}:cluster/c{i:025d}",
+                region,
+                {
+                    "aws:RequestedRegion": region,
+                    "kms:ViaService": f"dsql.{region}.amazonaws.com",
+                    "kms:EncryptionContextKeys": ["aws:dsql:ClusterId"],
+                    "aws:ResourceTag/env": "dev",
+                },
+            )
+        )
     return out
 
 
@@ -99,11 +156,23 @@ def bench_many_requests_without_reuse():
 
 
 def bench_big_policy():
-    statements = [{"Sid": f"S{i}", "Effect": "Allow", "Action": [f"dsql:Get{i}", "s3:GetObject"],
-                   "Resource": f"arn:aws:s3:::bucket-{i}/*",
-                   "Condition": {"StringEquals": {"aws:RequestedRegion": "us-east-1"}}} for i in range(1000)]
+    statements = [
+        {
+            "Sid": f"S{i}",
+            "Effect": "Allow",
+            "Action": [f"dsql:Get{i}", "s3:GetObject"],
+            "Resource": f"arn:aws:s3:::bucket-{i}/*",
+            "Condition": {"StringEquals": {"aws:RequestedRegion": "us-east-1"}},
+        }
+        for i in range(1000)
+    ]
     stack = PolicySet(identity=[parse_policy({"Version": "2012-10-17", "Statement": statements})])
-    req = AuthzRequest("s3:GetObject", "arn:aws:s3:::bucket-999/key", "us-east-1", {"aws:RequestedRegion": "us-east-1"})
+    req = AuthzRequest(
+        "s3:GetObject",
+        "arn:aws:s3:::bucket-999/key",
+        "us-east-1",
+        {"aws:RequestedRegion": "us-east-1"},
+    )
     return rate(lambda i: evaluate(req, stack))
 
 
@@ -122,7 +191,9 @@ def wall(cmd, runs=15):
     times = []
     for _ in range(runs):
         start = time.perf_counter()
-        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False, cwd=ROOT)
+        subprocess.run(
+            cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False, cwd=ROOT
+        )
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 
@@ -130,8 +201,19 @@ def wall(cmd, runs=15):
 def bench_cold_start():
     script = Path(sys.executable).parent / "dsql-perms"
     command = [str(script)] if script.exists() else [shutil.which("dsql-perms") or "dsql-perms"]
-    check = [*command, "check", "create_cluster", "--params", "examples/multi-region-create.json", "--region",
-             "us-east-1", "--account", ACC, "--policy", "examples/deploy-role-policy.json"]
+    check = [
+        *command,
+        "check",
+        "create_cluster",
+        "--params",
+        "examples/multi-region-create.json",
+        "--region",
+        "us-east-1",
+        "--account",
+        ACC,
+        "--policy",
+        "examples/deploy-role-policy.json",
+    ]
     base = wall([sys.executable, "-c", "pass"])
     tool = wall(check)
     return base, tool
@@ -141,15 +223,27 @@ def main():
     which = sys.argv[1] if len(sys.argv) > 1 else "all"
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores")
     if which in ("all", "evaluator"):
-        print(f"(a) parse-and-evaluate, small policy:        {bench_parse_and_evaluate():>10,.0f} decisions/s  (target >= 25,000)")
-        print(f"(b) one parsed stack, managed + 3 SCP levels: {bench_many_requests():>10,.0f} decisions/s  (target >= 100,000)")
-        print(f"    the same without reusing decisions:       {bench_many_requests_without_reuse():>10,.0f} decisions/s")
-        print(f"(c) 1,000-statement policy:                   {bench_big_policy():>10,.0f} decisions/s")
-        print(f"(d) matcher, 10,000 chars vs *a*a...*b:       {bench_matcher():>10.3f} ms  (target < 1 ms)")
+        print(
+            f"(a) parse-and-evaluate, small policy:        {bench_parse_and_evaluate():>10,.0f} decisions/s  (target >= 25,000)"
+        )
+        print(
+            f"(b) one parsed stack, managed + 3 SCP levels: {bench_many_requests():>10,.0f} decisions/s  (target >= 100,000)"
+        )
+        print(
+            f"    the same without reusing decisions:       {bench_many_requests_without_reuse():>10,.0f} decisions/s"
+        )
+        print(
+            f"(c) 1,000-statement policy:                   {bench_big_policy():>10,.0f} decisions/s"
+        )
+        print(
+            f"(d) matcher, 10,000 chars vs *a*a...*b:       {bench_matcher():>10.3f} ms  (target < 1 ms)"
+        )
     if which in ("all", "coldstart"):
         base, tool = bench_cold_start()
-        print(f"(e) cold start: python -c pass {base * 1000:.0f} ms; dsql-perms check {tool * 1000:.0f} ms; "
-              f"ratio {tool / base:.2f} (target <= 3)")
+        print(
+            f"(e) cold start: python -c pass {base * 1000:.0f} ms; dsql-perms check {tool * 1000:.0f} ms; "
+            f"ratio {tool / base:.2f} (target <= 3)"
+        )
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .arn import CLUSTER_ARN, CLUSTER_ID, REGION, STREAM_ARN, UNKNOWN_CLUSTER_ID
+from .arn import CLUSTER_ARN, REGION, STREAM_ARN, UNKNOWN_CLUSTER_ID
 from .errors import InvalidParameterError
 from .model import ContextValue
 from .rules import Operation, RuleTable
@@ -358,6 +358,3 @@ def _bind_key(
         b.values[value_name] = placeholder
         b.regions[region_kind] = b.region
         b.placeholders.add(placeholder)
-
-
-__all__ = ["CLUSTER_ID", "Bindings", "compute_bindings", "key_ref"]

@@ -15,7 +15,6 @@ from typing import Any
 
 from .arn import (
     ACCOUNT_ID,
-    CLUSTER_ARN,
     REGION,
     UNKNOWN_CLUSTER_ID,
     UNKNOWN_KEY_ID,
@@ -263,6 +262,3 @@ def _validate_token_params(params: Mapping[str, Any], source: str) -> None:
         raise InvalidParameterError(
             "must be between 1 and 604800 seconds", source=source, where="ExpiresIn"
         )
-
-
-__all__ = ["CLUSTER_ARN", "PlannedCall", "plan"]

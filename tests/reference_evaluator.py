@@ -92,7 +92,16 @@ def any_effect(policies, effect, action, resource, context):
     )
 
 
-def decide(action, resource, context, identity=(), boundary=None, session=None, scps=(), resource_policies=()):
+def decide(
+    action,
+    resource,
+    context,
+    identity=(),
+    boundary=None,
+    session=None,
+    scps=(),
+    resource_policies=(),
+):
     layers = [list(identity), list(resource_policies)] + [list(level) for level in scps]
     layers += [[boundary]] if boundary else []
     layers += [[session]] if session else []

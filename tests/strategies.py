@@ -3,19 +3,50 @@
 from hypothesis import strategies as st
 
 ACC = "111122223333"
-CONCRETE_ACTIONS = ["dsql:GetCluster", "dsql:CreateCluster", "dsql:PutWitnessRegion", "iam:PassRole", "kms:Decrypt"]
-ACTION_PATTERNS = [*CONCRETE_ACTIONS, "dsql:Get*", "dsql:*", "*", "iam:*", "DSQL:getcluster", "dsql:?etCluster", "dsql:Put*Region"]
+CONCRETE_ACTIONS = [
+    "dsql:GetCluster",
+    "dsql:CreateCluster",
+    "dsql:PutWitnessRegion",
+    "iam:PassRole",
+    "kms:Decrypt",
+]
+ACTION_PATTERNS = [
+    *CONCRETE_ACTIONS,
+    "dsql:Get*",
+    "dsql:*",
+    "*",
+    "iam:*",
+    "DSQL:getcluster",
+    "dsql:?etCluster",
+    "dsql:Put*Region",
+]
 CONCRETE_RESOURCES = [
     f"arn:aws:dsql:us-east-1:{ACC}:cluster/abcdefghijklmnopqrstuvwxyz",
     f"arn:aws:dsql:us-west-2:{ACC}:cluster/zzzzzzzzzzzzzzzzzzzzzzzzzz",
     f"arn:aws:iam::{ACC}:role/deploy",
 ]
-RESOURCE_PATTERNS = [*CONCRETE_RESOURCES, "*", f"arn:aws:dsql:us-east-1:{ACC}:cluster/*", "arn:aws:dsql:*", "arn:aws:iam::*:role/?eploy", "arn:aws:dsql:us-west-2:*"]
+RESOURCE_PATTERNS = [
+    *CONCRETE_RESOURCES,
+    "*",
+    f"arn:aws:dsql:us-east-1:{ACC}:cluster/*",
+    "arn:aws:dsql:*",
+    "arn:aws:iam::*:role/?eploy",
+    "arn:aws:dsql:us-west-2:*",
+]
 KEYS = ["aws:RequestedRegion", "dsql:WitnessRegion", "aws:TagKeys"]
 VALUES = ["us-east-1", "us-west-2", "team", "*-1", "Name"]
-OPERATORS = ["StringEquals", "StringNotEquals", "StringLike", "StringNotLike", "StringEqualsIgnoreCase",
-             "StringEqualsIfExists", "ForAnyValue:StringEquals", "ForAllValues:StringEquals",
-             "ForAnyValue:StringNotLike", "ForAllValues:StringNotEquals"]
+OPERATORS = [
+    "StringEquals",
+    "StringNotEquals",
+    "StringLike",
+    "StringNotLike",
+    "StringEqualsIgnoreCase",
+    "StringEqualsIfExists",
+    "ForAnyValue:StringEquals",
+    "ForAllValues:StringEquals",
+    "ForAnyValue:StringNotLike",
+    "ForAllValues:StringNotEquals",
+]
 
 
 def one_or_many(elements):
@@ -34,8 +65,12 @@ def conditions(draw):
 @st.composite
 def statements(draw, effect=None):
     st_ = {"Effect": effect or draw(st.sampled_from(["Allow", "Deny"]))}
-    st_["NotAction" if draw(st.booleans()) and draw(st.booleans()) else "Action"] = draw(one_or_many(st.sampled_from(ACTION_PATTERNS)))
-    st_["NotResource" if draw(st.booleans()) and draw(st.booleans()) else "Resource"] = draw(one_or_many(st.sampled_from(RESOURCE_PATTERNS)))
+    st_["NotAction" if draw(st.booleans()) and draw(st.booleans()) else "Action"] = draw(
+        one_or_many(st.sampled_from(ACTION_PATTERNS))
+    )
+    st_["NotResource" if draw(st.booleans()) and draw(st.booleans()) else "Resource"] = draw(
+        one_or_many(st.sampled_from(RESOURCE_PATTERNS))
+    )
     cond = draw(conditions())
     if cond:
         st_["Condition"] = cond

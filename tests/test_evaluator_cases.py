@@ -27,8 +27,13 @@ def policy_set(p):
 
 def request(r):
     return AuthzRequest(
-        r["action"], r["resource"], r["region"], r.get("context", {}), r.get("unknown_keys", ()),
-        r.get("principal"), resource_variants=r.get("resource_variants", ()),
+        r["action"],
+        r["resource"],
+        r["region"],
+        r.get("context", {}),
+        r.get("unknown_keys", ()),
+        r.get("principal"),
+        resource_variants=r.get("resource_variants", ()),
         resource_is_placeholder=r.get("resource_is_placeholder", False),
     )
 
@@ -49,12 +54,17 @@ def test_case(case):
 def reference_can_run(case):
     text = json.dumps(case)
     p, r = case["policies"], case["request"]
-    unsupported = ("${", "Numeric", "Date", "Bool", "Binary", "Ip", "Arn", "Null", "Principal\": {")
+    unsupported = ("${", "Numeric", "Date", "Bool", "Binary", "Ip", "Arn", "Null", 'Principal": {')
     return not (
         any(u in text for u in unsupported)
-        or r.get("unknown_keys") or r.get("resource_variants") or r.get("principal")
-        or p.get("rcps") or p.get("key_policy") or case["want"].get("has_errors")
-        or "*" in r["resource"] or "2008-10-17" in text
+        or r.get("unknown_keys")
+        or r.get("resource_variants")
+        or r.get("principal")
+        or p.get("rcps")
+        or p.get("key_policy")
+        or case["want"].get("has_errors")
+        or "*" in r["resource"]
+        or "2008-10-17" in text
     )
 
 
@@ -69,8 +79,13 @@ def test_reference_covers_a_good_part_of_the_corpus():
 def test_reference_evaluator_agrees_with_corpus(case):
     p, r = case["policies"], case["request"]
     got = ref.decide(
-        r["action"], r["resource"], r.get("context", {}), identity=p.get("identity", []),
-        boundary=p.get("boundary"), session=p.get("session"), scps=p.get("scps", []),
+        r["action"],
+        r["resource"],
+        r.get("context", {}),
+        identity=p.get("identity", []),
+        boundary=p.get("boundary"),
+        session=p.get("session"),
+        scps=p.get("scps", []),
         resource_policies=p.get("resource", []),
     )
     assert got == case["want"]["decision"]
@@ -78,9 +93,14 @@ def test_reference_evaluator_agrees_with_corpus(case):
 
 def cli_can_run(case):
     r = case["request"]
-    return not (r.get("unknown_keys") or r.get("resource_variants") or r.get("resource_is_placeholder")
-                or case["policies"].get("rcps") or any(isinstance(v, list) and not v for v in r.get("context", {}).values())
-                or any(":" not in k for k in r.get("context", {})))  # --context takes service:key names
+    return not (
+        r.get("unknown_keys")
+        or r.get("resource_variants")
+        or r.get("resource_is_placeholder")
+        or case["policies"].get("rcps")
+        or any(isinstance(v, list) and not v for v in r.get("context", {}).values())
+        or any(":" not in k for k in r.get("context", {}))
+    )  # --context takes service:key names
 
 
 CLI_CASES = [c for c in CASES if cli_can_run(c)]
@@ -98,8 +118,23 @@ def test_the_cli_simulator_agrees_with_the_corpus(case, tmp_path, capsys):
         path.write_text(json.dumps(doc))
         return str(path)
 
-    args = ["simulate", "--action", r["action"], "--resource", r["resource"], "--region", r["region"], "--format", "json"]
-    identity = p.get("identity") or [{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "nothing:Nothing", "Resource": "*"}]}]
+    args = [
+        "simulate",
+        "--action",
+        r["action"],
+        "--resource",
+        r["resource"],
+        "--region",
+        r["region"],
+        "--format",
+        "json",
+    ]
+    identity = p.get("identity") or [
+        {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Deny", "Action": "nothing:Nothing", "Resource": "*"}],
+        }
+    ]
     for i, doc in enumerate(identity):
         args += ["--policy", write(f"identity{i}.json", doc)]
     for i, level in enumerate(p.get("scps", [])):
@@ -108,7 +143,11 @@ def test_the_cli_simulator_agrees_with_the_corpus(case, tmp_path, capsys):
         for j, doc in enumerate(level):
             (level_dir / f"{j}.json").write_text(json.dumps(doc))
         args += ["--scp", str(level_dir)]
-    for flag, key in (("--boundary", "boundary"), ("--session-policy", "session"), ("--key-policy", "key_policy")):
+    for flag, key in (
+        ("--boundary", "boundary"),
+        ("--session-policy", "session"),
+        ("--key-policy", "key_policy"),
+    ):
         if p.get(key):
             args += [flag, write(f"{key}.json", p[key])]
     for i, doc in enumerate(p.get("resource", [])):

@@ -31,37 +31,70 @@ def plans(draw):
     others = [r for r in regions if r != region]
     witness = draw(st.none() | st.sampled_from(others))
     peer_regions = [r for r in others if r != witness]
-    peers = [cluster_arn(r, draw(st.sampled_from(IDS))) for r in draw(st.lists(st.sampled_from(peer_regions), unique=True, max_size=3))]
+    peers = [
+        cluster_arn(r, draw(st.sampled_from(IDS)))
+        for r in draw(st.lists(st.sampled_from(peer_regions), unique=True, max_size=3))
+    ]
     tags = draw(st.dictionaries(st.sampled_from(TAG_KEYS), st.sampled_from(TAG_VALUES), max_size=2))
-    key = draw(st.none() | st.sampled_from([f"arn:aws:kms:{region}:{ACC}:key/1234abcd-12ab-34cd-56ef-1234567890ab",
-                                            "9999abcd-12ab-34cd-56ef-1234567890ab"]))
+    key = draw(
+        st.none()
+        | st.sampled_from(
+            [
+                f"arn:aws:kms:{region}:{ACC}:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+                "9999abcd-12ab-34cd-56ef-1234567890ab",
+            ]
+        )
+    )
     params = {}
     if tags:
         params["tags"] = tags
     if key:
         params["kmsEncryptionKey"] = key
     if witness or peers:
-        params["multiRegionProperties"] = {k: v for k, v in (("witnessRegion", witness), ("clusters", peers)) if v}
+        params["multiRegionProperties"] = {
+            k: v for k, v in (("witnessRegion", witness), ("clusters", peers)) if v
+        }
     calls = [{"operation": "create_cluster", "region": region, "params": params}]
     if draw(st.booleans()):
         cid = draw(st.sampled_from(IDS))
         self_arn = cluster_arn(region, cid)
-        current_peers = [cluster_arn(r, draw(st.sampled_from(IDS))) for r in draw(st.lists(st.sampled_from(peer_regions), unique=True, max_size=2))]
-        new_peers = [cluster_arn(r, draw(st.sampled_from(IDS))) for r in draw(st.lists(st.sampled_from(peer_regions), unique=True, max_size=2))]
+        current_peers = [
+            cluster_arn(r, draw(st.sampled_from(IDS)))
+            for r in draw(st.lists(st.sampled_from(peer_regions), unique=True, max_size=2))
+        ]
+        new_peers = [
+            cluster_arn(r, draw(st.sampled_from(IDS)))
+            for r in draw(st.lists(st.sampled_from(peer_regions), unique=True, max_size=2))
+        ]
         update = {"identifier": cid, "multiRegionProperties": {"clusters": [self_arn, *new_peers]}}
         if witness:
             update["multiRegionProperties"]["witnessRegion"] = witness
-        current = {"arn": self_arn, "multiRegionProperties": {"clusters": [self_arn, *current_peers]}}
+        current = {
+            "arn": self_arn,
+            "multiRegionProperties": {"clusters": [self_arn, *current_peers]},
+        }
         if draw(st.booleans()):
-            update["kmsEncryptionKey"] = f"arn:aws:kms:{region}:{ACC}:key/5555abcd-12ab-34cd-56ef-1234567890ab"
-            current["encryptionDetails"] = {"encryptionType": "CUSTOMER_MANAGED_KMS_KEY",
-                                            "kmsKeyArn": f"arn:aws:kms:{region}:{ACC}:key/0000abcd-12ab-34cd-56ef-1234567890ab"}
-        calls.append({"operation": "update_cluster", "region": region, "params": update, "current": current})
+            update["kmsEncryptionKey"] = (
+                f"arn:aws:kms:{region}:{ACC}:key/5555abcd-12ab-34cd-56ef-1234567890ab"
+            )
+            current["encryptionDetails"] = {
+                "encryptionType": "CUSTOMER_MANAGED_KMS_KEY",
+                "kmsKeyArn": f"arn:aws:kms:{region}:{ACC}:key/0000abcd-12ab-34cd-56ef-1234567890ab",
+            }
+        calls.append(
+            {"operation": "update_cluster", "region": region, "params": update, "current": current}
+        )
     return calls
 
 
 def planned_requests(calls):
-    return [r for c in calls for r in plan(c["operation"], c["params"], region=c["region"], account=ACC, current=c.get("current"))]
+    return [
+        r
+        for c in calls
+        for r in plan(
+            c["operation"], c["params"], region=c["region"], account=ACC, current=c.get("current")
+        )
+    ]
 
 
 def all_allowed(policy, requests):
@@ -77,8 +110,14 @@ SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[Healt
 def test_the_generated_policy_allows_every_planned_call(calls):
     policy = generate_policy(calls, account=ACC)
     for c in calls:
-        report = check(c["operation"], c["params"], region=c["region"], account=ACC,
-                       policies=PolicySet(identity=[policy]), current=c.get("current"))
+        report = check(
+            c["operation"],
+            c["params"],
+            region=c["region"],
+            account=ACC,
+            policies=PolicySet(identity=[policy]),
+            current=c.get("current"),
+        )
         assert report.verdict == "allowed"
         assert all(ch.decision is Decision.ALLOWED for ch in report.checks)
 
@@ -95,13 +134,17 @@ def test_the_generated_policy_is_minimal(calls):
     for i in range(len(policy["Statement"])):
         dropped = copy.deepcopy(policy)
         del dropped["Statement"][i]
-        assert not dropped["Statement"] or not all_allowed(dropped, requests), f"statement {i} is not needed"
+        assert not dropped["Statement"] or not all_allowed(dropped, requests), (
+            f"statement {i} is not needed"
+        )
         for element in ("Action", "Resource"):
             values = as_list(policy["Statement"][i][element])
             for j in range(len(values)) if len(values) > 1 else ():
                 trial = copy.deepcopy(policy)
-                trial["Statement"][i][element] = values[:j] + values[j + 1:]
-                assert not all_allowed(trial, requests), f"{element} {values[j]} of statement {i} is not needed"
+                trial["Statement"][i][element] = values[:j] + values[j + 1 :]
+                assert not all_allowed(trial, requests), (
+                    f"{element} {values[j]} of statement {i} is not needed"
+                )
 
 
 def outside(calls):
@@ -110,27 +153,86 @@ def outside(calls):
     region = create["region"]
     mrp = create["params"].get("multiRegionProperties", {})
     tags = create["params"].get("tags", {})
-    yield AuthzRequest("dsql:CreateCluster", f"arn:aws:dsql:sa-east-1:{ACC}:cluster/*", "sa-east-1",
-                       {"aws:RequestedRegion": "sa-east-1"}), "another Region"
-    yield AuthzRequest("dsql:AddPeerCluster", cluster_arn("sa-east-1", IDS[0]), region,
-                       {"aws:RequestedRegion": region}), "another peer ARN"
-    yield AuthzRequest("dsql:PutWitnessRegion", f"arn:aws:dsql:{region}:{ACC}:cluster/*", region,
-                       {"aws:RequestedRegion": region, "dsql:WitnessRegion": "ca-central-1"}), "another witness Region"
+    yield (
+        AuthzRequest(
+            "dsql:CreateCluster",
+            f"arn:aws:dsql:sa-east-1:{ACC}:cluster/*",
+            "sa-east-1",
+            {"aws:RequestedRegion": "sa-east-1"},
+        ),
+        "another Region",
+    )
+    yield (
+        AuthzRequest(
+            "dsql:AddPeerCluster",
+            cluster_arn("sa-east-1", IDS[0]),
+            region,
+            {"aws:RequestedRegion": region},
+        ),
+        "another peer ARN",
+    )
+    yield (
+        AuthzRequest(
+            "dsql:PutWitnessRegion",
+            f"arn:aws:dsql:{region}:{ACC}:cluster/*",
+            region,
+            {"aws:RequestedRegion": region, "dsql:WitnessRegion": "ca-central-1"},
+        ),
+        "another witness Region",
+    )
     if tags:
         other = {f"aws:RequestTag/{k}": v + "-other" for k, v in tags.items()}
         other["aws:TagKeys"] = list(tags)
-        yield AuthzRequest("dsql:TagResource", f"arn:aws:dsql:{region}:{ACC}:cluster/*", region,
-                           {"aws:RequestedRegion": region, **other}), "other tag values"
+        yield (
+            AuthzRequest(
+                "dsql:TagResource",
+                f"arn:aws:dsql:{region}:{ACC}:cluster/*",
+                region,
+                {"aws:RequestedRegion": region, **other},
+            ),
+            "other tag values",
+        )
         ctx = {"aws:RequestedRegion": region, **other}
         if mrp.get("witnessRegion"):
             ctx["dsql:WitnessRegion"] = mrp["witnessRegion"]
-        yield AuthzRequest("dsql:CreateCluster", f"arn:aws:dsql:{region}:{ACC}:cluster/*", region, ctx), "create with other tags"
-    yield AuthzRequest("dsql:DeleteCluster", cluster_arn(region, IDS[0]), region, {"aws:RequestedRegion": region}), "DeleteCluster"
-    yield AuthzRequest("dsql:UpdateCluster", cluster_arn(region, "z" * 26), region, {"aws:RequestedRegion": region}), "update another cluster"
+        yield (
+            AuthzRequest(
+                "dsql:CreateCluster", f"arn:aws:dsql:{region}:{ACC}:cluster/*", region, ctx
+            ),
+            "create with other tags",
+        )
+    yield (
+        AuthzRequest(
+            "dsql:DeleteCluster",
+            cluster_arn(region, IDS[0]),
+            region,
+            {"aws:RequestedRegion": region},
+        ),
+        "DeleteCluster",
+    )
+    yield (
+        AuthzRequest(
+            "dsql:UpdateCluster",
+            cluster_arn(region, "z" * 26),
+            region,
+            {"aws:RequestedRegion": region},
+        ),
+        "update another cluster",
+    )
     for key in ("kms:Decrypt", "kms:Encrypt", "kms:DescribeKey"):
-        yield AuthzRequest(key, f"arn:aws:kms:{region}:{ACC}:key/1234abcd-12ab-34cd-56ef-1234567890ab", region,
-                           {"aws:RequestedRegion": region, "kms:ViaService": f"s3.{region}.amazonaws.com",
-                            "kms:EncryptionContextKeys": ["aws:dsql:ClusterId"]}), f"{key} not via DSQL"
+        yield (
+            AuthzRequest(
+                key,
+                f"arn:aws:kms:{region}:{ACC}:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+                region,
+                {
+                    "aws:RequestedRegion": region,
+                    "kms:ViaService": f"s3.{region}.amazonaws.com",
+                    "kms:EncryptionContextKeys": ["aws:dsql:ClusterId"],
+                },
+            ),
+            f"{key} not via DSQL",
+        )
 
 
 @SETTINGS

@@ -15,26 +15,82 @@ EX = ROOT / "examples"
 ACC = "111122223333"
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=12)
-    | st.sampled_from(["Allow", "Deny", "*", "dsql:*", "2012-10-17", "StringEquals", "aws:SourceIp", "${aws:username}"]),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(
-        st.sampled_from(["Version", "Statement", "Effect", "Action", "NotAction", "Resource", "NotResource",
-                         "Condition", "Principal", "Sid", "StringLike", "IpAddress", "aws:SourceIp", "x"]) | st.text(max_size=6),
-        children, max_size=5),
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.text(max_size=12)
+    | st.sampled_from(
+        [
+            "Allow",
+            "Deny",
+            "*",
+            "dsql:*",
+            "2012-10-17",
+            "StringEquals",
+            "aws:SourceIp",
+            "${aws:username}",
+        ]
+    ),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "Version",
+                    "Statement",
+                    "Effect",
+                    "Action",
+                    "NotAction",
+                    "Resource",
+                    "NotResource",
+                    "Condition",
+                    "Principal",
+                    "Sid",
+                    "StringLike",
+                    "IpAddress",
+                    "aws:SourceIp",
+                    "x",
+                ]
+            )
+            | st.text(max_size=6),
+            children,
+            max_size=5,
+        )
+    ),
     max_leaves=25,
 )
 
 
 @st.composite
 def policy_like(draw):
-    statement = draw(st.dictionaries(
-        st.sampled_from(["Effect", "Action", "NotAction", "Resource", "NotResource", "Condition", "Sid", "Principal"]),
-        json_values, max_size=6))
-    return draw(st.sampled_from([
-        {"Version": "2012-10-17", "Statement": [statement]},
-        {"Version": "2012-10-17", "Statement": statement},
-        draw(json_values),
-    ]))
+    statement = draw(
+        st.dictionaries(
+            st.sampled_from(
+                [
+                    "Effect",
+                    "Action",
+                    "NotAction",
+                    "Resource",
+                    "NotResource",
+                    "Condition",
+                    "Sid",
+                    "Principal",
+                ]
+            ),
+            json_values,
+            max_size=6,
+        )
+    )
+    return draw(
+        st.sampled_from(
+            [
+                {"Version": "2012-10-17", "Statement": [statement]},
+                {"Version": "2012-10-17", "Statement": statement},
+                draw(json_values),
+            ]
+        )
+    )
 
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
@@ -51,8 +107,10 @@ def test_parse_policy_accepts_or_rejects_cleanly(document):
         return
     from dsql_perms import AuthzRequest, evaluate
 
-    result = evaluate(AuthzRequest("dsql:CreateCluster", f"arn:aws:dsql:us-east-1:{ACC}:cluster/*", "us-east-1"),
-                      PolicySet(identity=[policy]))
+    result = evaluate(
+        AuthzRequest("dsql:CreateCluster", f"arn:aws:dsql:us-east-1:{ACC}:cluster/*", "us-east-1"),
+        PolicySet(identity=[policy]),
+    )
     assert result.decision.value in ("allowed", "explicit_deny", "implicit_deny", "uncertain")
 
 
@@ -66,8 +124,20 @@ def test_the_cli_never_shows_a_traceback_for_any_policy_file(tmp_path_factory, d
 
     err = io.StringIO()
     with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
-        code = main(["check", "create_cluster", "--params", str(EX / "multi-region-create.json"),
-                     "--region", "us-east-1", "--account", ACC, "--policy", str(path)])
+        code = main(
+            [
+                "check",
+                "create_cluster",
+                "--params",
+                str(EX / "multi-region-create.json"),
+                "--region",
+                "us-east-1",
+                "--account",
+                ACC,
+                "--policy",
+                str(path),
+            ]
+        )
     assert code in (0, 1, 2, 3)
     assert "Traceback" not in err.getvalue() and "internal error" not in err.getvalue()
     if code == 2:
@@ -84,7 +154,18 @@ def test_the_cli_never_shows_a_traceback_for_any_params_file(tmp_path_factory, p
 
     err = io.StringIO()
     with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
-        code = main(["plan", "update_cluster", "--params", str(path), "--region", "us-east-1", "--account", ACC])
+        code = main(
+            [
+                "plan",
+                "update_cluster",
+                "--params",
+                str(path),
+                "--region",
+                "us-east-1",
+                "--account",
+                ACC,
+            ]
+        )
     assert code in (0, 2)
     assert "Traceback" not in err.getvalue() and "internal error" not in err.getvalue()
 
@@ -94,19 +175,40 @@ def test_the_cli_never_shows_a_traceback_for_any_params_file(tmp_path_factory, p
 def test_the_cli_never_shows_a_traceback_for_any_template_or_plan(tmp_path_factory, data):
     folder = tmp_path_factory.mktemp("t")
     template = folder / "t.json"
-    template.write_text(json.dumps({"Resources": {"A": {"Type": "AWS::DSQL::Cluster", "Properties": data}}}))
+    template.write_text(
+        json.dumps({"Resources": {"A": {"Type": "AWS::DSQL::Cluster", "Properties": data}}})
+    )
     plan = folder / "plan.json"
-    plan.write_text(json.dumps({"format_version": "1.2", "resource_changes": [
-        {"address": "aws_dsql_cluster.a", "type": "aws_dsql_cluster", "change": {"actions": ["create"], "after": data}}]}))
+    plan.write_text(
+        json.dumps(
+            {
+                "format_version": "1.2",
+                "resource_changes": [
+                    {
+                        "address": "aws_dsql_cluster.a",
+                        "type": "aws_dsql_cluster",
+                        "change": {"actions": ["create"], "after": data},
+                    }
+                ],
+            }
+        )
+    )
     import contextlib
     import io
 
-    for args in (["--cloudformation", str(template), "--region", "us-east-1"], ["--terraform-plan", str(plan)]):
+    for args in (
+        ["--cloudformation", str(template), "--region", "us-east-1"],
+        ["--terraform-plan", str(plan)],
+    ):
         err = io.StringIO()
         with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
-            code = main(["check", *args, "--account", ACC, "--policy", str(EX / "deploy-role-policy.json")])
+            code = main(
+                ["check", *args, "--account", ACC, "--policy", str(EX / "deploy-role-policy.json")]
+            )
         assert code in (0, 1, 2, 3)
-        assert "Traceback" not in err.getvalue() and "internal error" not in err.getvalue(), err.getvalue()
+        assert "Traceback" not in err.getvalue() and "internal error" not in err.getvalue(), (
+            err.getvalue()
+        )
 
 
 def _run_quietly(args):
@@ -124,23 +226,58 @@ def _run_quietly(args):
 def test_the_cli_never_shows_a_traceback_for_any_current_state(tmp_path_factory, current):
     path = tmp_path_factory.mktemp("c") / "current.json"
     path.write_text(json.dumps(current))
-    code, err = _run_quietly(["plan", "update_cluster", "--params", str(EX / "peering-update.json"),
-                              "--current", str(path), "--region", "us-east-1", "--account", ACC])
+    code, err = _run_quietly(
+        [
+            "plan",
+            "update_cluster",
+            "--params",
+            str(EX / "peering-update.json"),
+            "--current",
+            str(path),
+            "--region",
+            "us-east-1",
+            "--account",
+            ACC,
+        ]
+    )
     assert code in (0, 2)
     assert "Traceback" not in err and "internal error" not in err, err
 
 
 @SETTINGS
 @given(json_values)
-def test_the_cli_never_shows_a_traceback_for_any_collected_or_authorization_file(tmp_path_factory, data):
+def test_the_cli_never_shows_a_traceback_for_any_collected_or_authorization_file(
+    tmp_path_factory, data
+):
     folder = tmp_path_factory.mktemp("d")
     collected = folder / "collected.json"
-    collected.write_text(json.dumps(data if not isinstance(data, dict) else {"principal": "x", "account": ACC, **data}))
+    collected.write_text(
+        json.dumps(
+            data if not isinstance(data, dict) else {"principal": "x", "account": ACC, **data}
+        )
+    )
     details = folder / "details.json"
     details.write_text(json.dumps({"RoleDetailList": [data] if isinstance(data, dict) else data}))
-    base = ["check", "create_cluster", "--params", str(EX / "multi-region-create.json"), "--region", "us-east-1"]
-    for args in ([*base, "--collected", str(collected)],
-                 [*base, "--account", ACC, "--policy", str(details), "--principal", f"arn:aws:iam::{ACC}:role/deploy"]):
+    base = [
+        "check",
+        "create_cluster",
+        "--params",
+        str(EX / "multi-region-create.json"),
+        "--region",
+        "us-east-1",
+    ]
+    for args in (
+        [*base, "--collected", str(collected)],
+        [
+            *base,
+            "--account",
+            ACC,
+            "--policy",
+            str(details),
+            "--principal",
+            f"arn:aws:iam::{ACC}:role/deploy",
+        ],
+    ):
         code, err = _run_quietly(args)
         assert code in (0, 1, 2, 3)
         assert "Traceback" not in err and "internal error" not in err, err

@@ -8,7 +8,9 @@ import dsql_perms
 
 def loaded_after(statement):
     code = f"import sys; {statement}; print(' '.join(sorted(sys.modules)))"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     return set(out.split())
 
 
@@ -42,7 +44,17 @@ def test_public_api_is_sorted_and_complete():
         assert getattr(dsql_perms, name) is not None
     modules = {name for name in public if type(getattr(dsql_perms, name)).__name__ == "module"}
     assert public - modules == set(dsql_perms.__all__) - {"__version__"}
-    for name in ("plan", "evaluate", "check", "AuthzRequest", "PolicySet", "EvalResult", "Decision", "Report", "DsqlPermsError"):
+    for name in (
+        "plan",
+        "evaluate",
+        "check",
+        "AuthzRequest",
+        "PolicySet",
+        "EvalResult",
+        "Decision",
+        "Report",
+        "DsqlPermsError",
+    ):
         assert name in dsql_perms.__all__
 
 

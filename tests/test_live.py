@@ -18,14 +18,41 @@ from dsql_perms.simulator import cross_check
 
 ACC = "123456789012"  # moto's account
 REGION = "us-east-1"
-ALLOW_DSQL = {"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Action": ["dsql:*", "iam:CreateServiceLinkedRole", "kms:*"], "Resource": "*"}]}
-REGION_SCOPED = {"Version": "2012-10-17", "Statement": [
-    {"Sid": "OnlyUsEast1", "Effect": "Allow", "Action": "dsql:*", "Resource": "*",
-     "Condition": {"StringEquals": {"aws:RequestedRegion": "us-east-1"}}},
-    {"Effect": "Allow", "Action": "iam:CreateServiceLinkedRole", "Resource": "*"}]}
-TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACC}:root"}, "Action": "sts:AssumeRole"}]})
+ALLOW_DSQL = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Action": ["dsql:*", "iam:CreateServiceLinkedRole", "kms:*"],
+            "Resource": "*",
+        }
+    ],
+}
+REGION_SCOPED = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Sid": "OnlyUsEast1",
+            "Effect": "Allow",
+            "Action": "dsql:*",
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:RequestedRegion": "us-east-1"}},
+        },
+        {"Effect": "Allow", "Action": "iam:CreateServiceLinkedRole", "Resource": "*"},
+    ],
+}
+TRUST = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{ACC}:root"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+)
 
 
 @pytest.fixture(scope="module")
@@ -40,9 +67,17 @@ def server():
 @pytest.fixture
 def aws(server, monkeypatch):
     """A clean local AWS: the endpoint for every boto3 client, test credentials, no profile."""
-    urllib.request.urlopen(urllib.request.Request(f"{server}/moto-api/reset", method="POST")).close()
-    for key, value in {"AWS_ENDPOINT_URL": server, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                       "AWS_DEFAULT_REGION": REGION, "AWS_CONFIG_FILE": "/nonexistent", "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent"}.items():
+    urllib.request.urlopen(
+        urllib.request.Request(f"{server}/moto-api/reset", method="POST")
+    ).close()
+    for key, value in {
+        "AWS_ENDPOINT_URL": server,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_CONFIG_FILE": "/nonexistent",
+        "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent",
+    }.items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
@@ -55,14 +90,24 @@ def make_role(admin, name, inline=None, managed=None, boundary=None):
     if inline:
         iam.put_role_policy(RoleName=name, PolicyName="inline", PolicyDocument=json.dumps(inline))
     if managed:
-        arn = iam.create_policy(PolicyName=f"{name}-managed", PolicyDocument=json.dumps(managed))["Policy"]["Arn"]
+        arn = iam.create_policy(PolicyName=f"{name}-managed", PolicyDocument=json.dumps(managed))[
+            "Policy"
+        ]["Arn"]
         iam.attach_role_policy(RoleName=name, PolicyArn=arn)
     if boundary:
-        arn = iam.create_policy(PolicyName=f"{name}-boundary", PolicyDocument=json.dumps(boundary))["Policy"]["Arn"]
+        arn = iam.create_policy(PolicyName=f"{name}-boundary", PolicyDocument=json.dumps(boundary))[
+            "Policy"
+        ]["Arn"]
         iam.put_role_permissions_boundary(RoleName=name, PermissionsBoundary=arn)
-    creds = admin.client("sts").assume_role(RoleArn=f"arn:aws:iam::{ACC}:role/{name}", RoleSessionName="ci")["Credentials"]
-    return boto3.Session(aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
-                         aws_session_token=creds["SessionToken"], region_name=REGION)
+    creds = admin.client("sts").assume_role(
+        RoleArn=f"arn:aws:iam::{ACC}:role/{name}", RoleSessionName="ci"
+    )["Credentials"]
+    return boto3.Session(
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+        region_name=REGION,
+    )
 
 
 def clusters(admin):
@@ -73,7 +118,10 @@ def test_collect_reads_inline_attached_and_boundary_of_the_assumed_role(aws):
     role = make_role(aws, "deploy", inline=ALLOW_DSQL, managed=REGION_SCOPED, boundary=ALLOW_DSQL)
     got = collect(role, region=REGION)
     assert got.principal == f"arn:aws:sts::{ACC}:assumed-role/deploy/ci"
-    assert [name for name, _ in got.identity] == ["role/deploy:inline:inline", f"arn:aws:iam::{ACC}:policy/deploy-managed"]
+    assert [name for name, _ in got.identity] == [
+        "role/deploy:inline:inline",
+        f"arn:aws:iam::{ACC}:policy/deploy-managed",
+    ]
     assert got.boundary[0] == f"arn:aws:iam::{ACC}:policy/deploy-boundary"
     assert got.service_linked_role_exists is False
     assert got.scps == [] and got.gaps == []
@@ -105,7 +153,9 @@ def test_the_hook_stops_a_create_whose_role_lacks_the_witness_region(aws):
 def test_the_hook_lets_an_allowed_create_through(aws):
     role = make_role(aws, "deploy", inline=ALLOW_DSQL)
     hook = install_preflight(role)
-    created = role.client("dsql").create_cluster(multiRegionProperties={"witnessRegion": "us-west-2"}, tags={"team": "db"})
+    created = role.client("dsql").create_cluster(
+        multiRegionProperties={"witnessRegion": "us-west-2"}, tags={"team": "db"}
+    )
     assert hook.reports[-1].verdict == "allowed"
     assert [c["arn"] for c in clusters(aws)] == [created["arn"]]
 
@@ -123,9 +173,24 @@ def test_the_hook_on_a_client_and_warn_mode(aws, caplog):
 def test_preflight_reads_the_scps_of_the_organization(aws):
     org = aws.client("organizations")
     org.create_organization(FeatureSet="ALL")
-    lock = {"Version": "2012-10-17", "Statement": [{"Sid": "RegionLock", "Effect": "Deny", "NotAction": "iam:*", "Resource": "*",
-                                                    "Condition": {"StringNotEquals": {"aws:RequestedRegion": ["us-east-1"]}}}]}
-    policy = org.create_policy(Content=json.dumps(lock), Description="lock", Name="RegionLock", Type="SERVICE_CONTROL_POLICY")
+    lock = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "RegionLock",
+                "Effect": "Deny",
+                "NotAction": "iam:*",
+                "Resource": "*",
+                "Condition": {"StringNotEquals": {"aws:RequestedRegion": ["us-east-1"]}},
+            }
+        ],
+    }
+    policy = org.create_policy(
+        Content=json.dumps(lock),
+        Description="lock",
+        Name="RegionLock",
+        Type="SERVICE_CONTROL_POLICY",
+    )
     org.attach_policy(PolicyId=policy["Policy"]["PolicySummary"]["Id"], TargetId=ACC)
     role = make_role(aws, "deploy", inline=ALLOW_DSQL)
     report = preflight(role, "create_cluster", multiRegionProperties={"witnessRegion": "us-west-2"})
@@ -138,12 +203,37 @@ def test_preflight_reads_the_scps_of_the_organization(aws):
 def test_preflight_reads_cluster_state_and_its_resource_policy(aws):
     admin_dsql = aws.client("dsql")
     cluster = admin_dsql.create_cluster(tags={"env": "prod"})
-    deny = {"Version": "2012-10-17", "Statement": [{"Sid": "NoDeletes", "Effect": "Deny", "Principal": "*",
-                                                    "Action": "dsql:DeleteCluster", "Resource": "*"}]}
+    deny = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "NoDeletes",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "dsql:DeleteCluster",
+                "Resource": "*",
+            }
+        ],
+    }
     admin_dsql.put_cluster_policy(identifier=cluster["identifier"], policy=json.dumps(deny))
-    role = make_role(aws, "deploy", inline={"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Action": "dsql:*", "Resource": "*", "Condition": {"StringEquals": {"aws:ResourceTag/env": "prod"}}}]})
-    assert preflight(role, "get_cluster", identifier=cluster["identifier"]).verdict == "allowed", "tags from the live state"
+    role = make_role(
+        aws,
+        "deploy",
+        inline={
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": "dsql:*",
+                    "Resource": "*",
+                    "Condition": {"StringEquals": {"aws:ResourceTag/env": "prod"}},
+                }
+            ],
+        },
+    )
+    assert preflight(role, "get_cluster", identifier=cluster["identifier"]).verdict == "allowed", (
+        "tags from the live state"
+    )
     report = preflight(role, "delete_cluster", identifier=cluster["identifier"])
     assert report.verdict == "denied"
     assert report.checks[0].result.reasons[0].layer == "resource"
@@ -151,8 +241,17 @@ def test_preflight_reads_cluster_state_and_its_resource_policy(aws):
 
 def test_preflight_resolves_a_key_alias_and_reads_its_key_policy(aws):
     kms = aws.client("kms")
-    only_admin = {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACC}:role/key-admin"}, "Action": "kms:*", "Resource": "*"}]}
+    only_admin = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{ACC}:role/key-admin"},
+                "Action": "kms:*",
+                "Resource": "*",
+            }
+        ],
+    }
     key = kms.create_key(Policy=json.dumps(only_admin))["KeyMetadata"]
     kms.create_alias(AliasName="alias/orders", TargetKeyId=key["KeyId"])
     role = make_role(aws, "deploy", inline=ALLOW_DSQL)
@@ -171,8 +270,10 @@ class DenyingClient:
 
     def __getattr__(self, name):
         if name in self._denied:
+
             def refuse(**_):
                 raise ClientError({"Error": {"Code": "AccessDenied", "Message": "denied"}}, name)
+
             return refuse
         return getattr(self._client, name)
 
@@ -190,11 +291,20 @@ def test_a_denied_read_makes_the_decisions_it_could_change_uncertain(aws):
         "cannot read the permissions boundary of role `deploy`: iam:GetRole denied",
         "cannot read the service control policies of the account: organizations:DescribeOrganization denied",
     ]
-    assert got.service_linked_role_exists is None, "an unreadable role stays a conditional requirement"
+    assert got.service_linked_role_exists is None, (
+        "an unreadable role stays a conditional requirement"
+    )
     from dsql_perms import check
 
-    report = check("create_cluster", {}, region=REGION, account=ACC, policies=got.policy_set(),
-                   principal=got.principal, gaps=tuple(got.gaps))
+    report = check(
+        "create_cluster",
+        {},
+        region=REGION,
+        account=ACC,
+        policies=got.policy_set(),
+        principal=got.principal,
+        gaps=tuple(got.gaps),
+    )
     assert report.verdict == "uncertain"
     (create,) = [c for c in report.checks if c.request.action == "dsql:CreateCluster"]
     assert "iam:GetRole denied" in create.result.reasons[0].describe()
@@ -211,9 +321,34 @@ def test_cli_collect_then_check_offline(aws, tmp_path, capsys, monkeypatch):
     params = tmp_path / "params.json"
     params.write_text(json.dumps({"multiRegionProperties": {"witnessRegion": "us-west-2"}}))
     capsys.readouterr()
-    offline = main(["check", "create_cluster", "--params", str(params), "--region", REGION, "--collected", str(saved), "--format", "json"])
+    offline = main(
+        [
+            "check",
+            "create_cluster",
+            "--params",
+            str(params),
+            "--region",
+            REGION,
+            "--collected",
+            str(saved),
+            "--format",
+            "json",
+        ]
+    )
     offline_report = json.loads(capsys.readouterr().out)
-    live = main(["check", "create_cluster", "--params", str(params), "--region", REGION, "--live", "--format", "json"])
+    live = main(
+        [
+            "check",
+            "create_cluster",
+            "--params",
+            str(params),
+            "--region",
+            REGION,
+            "--live",
+            "--format",
+            "json",
+        ]
+    )
     live_report = json.loads(capsys.readouterr().out)
     assert offline == live == 1
     assert offline_report["checks"] == live_report["checks"]
@@ -228,8 +363,14 @@ def test_simulator_cross_check_reports_disagreements(aws):
     counted = [c for c in report.checks if c.decision.value != "uncertain"]
     with Stubber(iam) as stub:
         for c in counted:
-            stub.add_response("simulate_principal_policy", {"EvaluationResults": [
-                {"EvalActionName": c.request.action, "EvalDecision": "allowed"}]})
+            stub.add_response(
+                "simulate_principal_policy",
+                {
+                    "EvaluationResults": [
+                        {"EvalActionName": c.request.action, "EvalDecision": "allowed"}
+                    ]
+                },
+            )
         disagreements = cross_check(iam, report)
     denied = [c for c in counted if c.decision.value != "allowed"]
     assert len(disagreements) == len(denied) >= 1

@@ -62,25 +62,45 @@ def test_matcher_is_linear_on_hostile_patterns():
 
 
 def build(stack):
-    return PolicySet(identity=stack["identity"], boundary=stack["boundary"], session=stack["session"], scps=stack["scps"])
+    return PolicySet(
+        identity=stack["identity"],
+        boundary=stack["boundary"],
+        session=stack["session"],
+        scps=stack["scps"],
+    )
 
 
 def run(stack, req):
-    return evaluate(AuthzRequest(req["action"], req["resource"], "us-east-1", req["context"]), build(stack))
+    return evaluate(
+        AuthzRequest(req["action"], req["resource"], "us-east-1", req["context"]), build(stack)
+    )
 
 
 @settings(max_examples=400)
 @given(stacks(), requests())
 def test_differential_against_the_reference_evaluator(stack, req):
-    want = ref.decide(req["action"], req["resource"], req["context"], identity=stack["identity"],
-                      boundary=stack["boundary"], session=stack["session"], scps=stack["scps"])
+    want = ref.decide(
+        req["action"],
+        req["resource"],
+        req["context"],
+        identity=stack["identity"],
+        boundary=stack["boundary"],
+        session=stack["session"],
+        scps=stack["scps"],
+    )
     assert run(stack, req).decision.value == want
 
 
 @given(stacks(), requests())
 def test_an_explicit_deny_dominates(stack, req):
     stack = dict(stack)
-    stack["identity"] = [*stack["identity"], {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*"}]}]
+    stack["identity"] = [
+        *stack["identity"],
+        {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*"}],
+        },
+    ]
     assert run(stack, req).decision is Decision.EXPLICIT_DENY
 
 
@@ -98,7 +118,10 @@ def test_adding_an_allow_never_turns_allowed_into_denied(stack, req, allow):
 def test_statement_and_policy_order_never_matter(stack, req, rnd):
     before = run(stack, req).decision
     shuffled = dict(stack)
-    identity = [dict(p, Statement=rnd.sample(p["Statement"], len(p["Statement"]))) for p in stack["identity"]]
+    identity = [
+        dict(p, Statement=rnd.sample(p["Statement"], len(p["Statement"])))
+        for p in stack["identity"]
+    ]
     shuffled["identity"] = rnd.sample(identity, len(identity))
     assert run(shuffled, req).decision is before
 
@@ -118,7 +141,9 @@ def test_unknown_keys_never_yield_allowed_unless_every_answer_allows(stack, req)
     known = run(stack, req).decision
     for key in list(req["context"]):
         ctx = {k: v for k, v in req["context"].items() if k != key}
-        result = evaluate(AuthzRequest(req["action"], req["resource"], "us-east-1", ctx, [key]), build(stack))
+        result = evaluate(
+            AuthzRequest(req["action"], req["resource"], "us-east-1", ctx, [key]), build(stack)
+        )
         if result.decision is Decision.ALLOWED:
             assert known is Decision.ALLOWED
 
@@ -131,5 +156,7 @@ def test_a_stack_reused_across_requests_decides_like_a_fresh_one(stack, reqs):
     for req in reqs * 2:
         request = AuthzRequest(req["action"], req["resource"], "us-east-1", req["context"])
         reused = evaluate(request, shared)
-        fresh = evaluate(AuthzRequest(req["action"], req["resource"], "us-east-1", req["context"]), build(stack))
+        fresh = evaluate(
+            AuthzRequest(req["action"], req["resource"], "us-east-1", req["context"]), build(stack)
+        )
         assert reused == fresh

@@ -19,14 +19,45 @@ RAW = json.loads(RAW_TEXT)
 # IAM actions of the dsql service, from the Service Authorization Reference
 # (reference/dsql-iam-facts.md §4.1), and the KMS and IAM actions DSQL calls need.
 DSQL_ACTIONS = {
-    "AddPeerCluster", "CreateCluster", "CreateStream", "DbConnect", "DbConnectAdmin", "DeleteCluster",
-    "DeleteClusterPolicy", "DeleteStream", "GetBackupJob", "GetCluster", "GetClusterPolicy",
-    "GetRestoreJob", "GetStream", "GetVpcEndpointServiceName", "InjectError", "ListClusters",
-    "ListStreams", "ListTagsForResource", "PutClusterPolicy", "PutMultiRegionProperties",
-    "PutWitnessRegion", "RemovePeerCluster", "StartBackupJob", "StartRestoreJob", "StopBackupJob",
-    "StopRestoreJob", "TagResource", "UntagResource", "UpdateCluster", "UpdateStream",
+    "AddPeerCluster",
+    "CreateCluster",
+    "CreateStream",
+    "DbConnect",
+    "DbConnectAdmin",
+    "DeleteCluster",
+    "DeleteClusterPolicy",
+    "DeleteStream",
+    "GetBackupJob",
+    "GetCluster",
+    "GetClusterPolicy",
+    "GetRestoreJob",
+    "GetStream",
+    "GetVpcEndpointServiceName",
+    "InjectError",
+    "ListClusters",
+    "ListStreams",
+    "ListTagsForResource",
+    "PutClusterPolicy",
+    "PutMultiRegionProperties",
+    "PutWitnessRegion",
+    "RemovePeerCluster",
+    "StartBackupJob",
+    "StartRestoreJob",
+    "StopBackupJob",
+    "StopRestoreJob",
+    "TagResource",
+    "UntagResource",
+    "UpdateCluster",
+    "UpdateStream",
 }
-KMS_ACTIONS = {"Encrypt", "Decrypt", "ReEncryptFrom", "ReEncryptTo", "GenerateDataKey", "DescribeKey"}
+KMS_ACTIONS = {
+    "Encrypt",
+    "Decrypt",
+    "ReEncryptFrom",
+    "ReEncryptTo",
+    "GenerateDataKey",
+    "DescribeKey",
+}
 IAM_ACTIONS = {"CreateServiceLinkedRole", "PassRole"}
 KNOWN = {"dsql": DSQL_ACTIONS, "kms": KMS_ACTIONS, "iam": IAM_ACTIONS}
 
@@ -38,7 +69,10 @@ def test_schema_is_a_valid_draft_2020_12_schema():
 
 
 def test_rules_table_follows_its_schema():
-    errors = sorted(jsonschema.Draft202012Validator(SCHEMA).iter_errors(RAW), key=lambda e: list(e.absolute_path))
+    errors = sorted(
+        jsonschema.Draft202012Validator(SCHEMA).iter_errors(RAW),
+        key=lambda e: list(e.absolute_path),
+    )
     listed = "\n".join(f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors)
     assert not errors, f"rules/dsql.json breaks its schema:\n{listed}"
 
@@ -58,7 +92,9 @@ def test_the_schema_is_closed():
 
 
 def test_rules_file_is_in_canonical_form():
-    assert json.dumps(RAW, indent=2, sort_keys=True) + "\n" == RAW_TEXT, "run scripts/canonicalize_data.py"
+    assert json.dumps(RAW, indent=2, sort_keys=True) + "\n" == RAW_TEXT, (
+        "run scripts/canonicalize_data.py"
+    )
 
 
 def test_every_botocore_operation_has_a_rule():
@@ -78,7 +114,10 @@ def test_boto3_names_match_botocore():
 def test_token_pseudo_operations_are_covered():
     table = load_rules()
     assert table.operation("generate_db_connect_auth_token").requires[0].action == "dsql:DbConnect"
-    assert table.operation("generate_db_connect_admin_auth_token").requires[0].action == "dsql:DbConnectAdmin"
+    assert (
+        table.operation("generate_db_connect_admin_auth_token").requires[0].action
+        == "dsql:DbConnectAdmin"
+    )
 
 
 def test_every_action_is_a_real_iam_action_of_its_service():

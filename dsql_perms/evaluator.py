@@ -151,9 +151,10 @@ def _decide_one(
                 if allowed.get(key) is not True:
                     allowed[key] = applies
 
-    resource_account = account_of(resource)
-    caller_account = caller.account if caller else None
-    cross_account = bool(resource_account and caller_account and resource_account != caller_account)
+    cross_account = False
+    if caller is not None:  # without a known caller, the request is taken as same-account
+        resource_account = account_of(resource)
+        cross_account = bool(resource_account and resource_account != caller.account)
     names = layer_names(policies)
     outcome = _Outcome(
         allowed,

@@ -61,18 +61,24 @@ class PolicySet:
             session=None if session is None else _as_policy(session, "session", "identity"),
             scps=tuple(
                 _many(level, f"scp-level-{i + 1}", "identity") for i, level in enumerate(scps)
-            ),
+            )
+            if scps
+            else (),
             rcps=tuple(
                 _many(level, f"rcp-level-{i + 1}", "resource") for i, level in enumerate(rcps)
-            ),
-            resource=_many(resource, "resource", "resource"),
+            )
+            if rcps
+            else (),
+            resource=_many(resource, "resource", "resource") if resource else (),
             key_policy=(
                 None if key_policy is None else _as_policy(key_policy, "key-policy", "resource")
             ),
             key_policies={
                 arn: _as_policy(doc, f"key-policy:{arn}", "resource")
-                for arn, doc in (key_policies or {}).items()
-            },
+                for arn, doc in key_policies.items()
+            }
+            if key_policies
+            else {},
             _cache={},
         )
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
@@ -290,9 +290,9 @@ def resolve_variables(
 
 def _policy_values(
     clause: Clause, ctx: RequestContext, variables: bool
-) -> tuple[list[object], tuple[str, ...]]:
+) -> tuple[Sequence[object], tuple[str, ...]]:
     if clause.prepared or not clause.values:
-        return list(clause.prepared), ()
+        return clause.prepared, ()
     family = _FAMILIES[clause.base]
     out: list[object] = []
     unknown: list[str] = []
@@ -328,6 +328,12 @@ def evaluate_clause(clause: Clause, ctx: RequestContext, *, variables: bool = Tr
     if unknown:
         return ClauseResult(None, unknown, clause, "variable")
     compare = _FAMILIES[clause.base].compare
+    if clause.set_op is None and len(request_values) == 1 and len(policy_values) == 1:
+        # the common case: one request value, one policy value
+        matched = compare(request_values[0], policy_values[0])
+        if matched != clause.negated:
+            return _TRUE
+        return ClauseResult(False, (), clause, "mismatch", request_values)
 
     def hit(value: str) -> bool:
         return any(compare(value, p) for p in policy_values)
@@ -349,9 +355,11 @@ def evaluate_clause(clause: Clause, ctx: RequestContext, *, variables: bool = Tr
 
 
 def evaluate_clauses(
-    clauses: Iterable[Clause], ctx: RequestContext, *, variables: bool = True
+    clauses: Sequence[Clause], ctx: RequestContext, *, variables: bool = True
 ) -> ClauseResult:
     """AND over clauses: any False wins; otherwise any unknown makes the result unknown."""
+    if len(clauses) == 1:
+        return evaluate_clause(clauses[0], ctx, variables=variables)
     unknown: list[str] = []
     first: ClauseResult | None = None
     for clause in clauses:

@@ -10,7 +10,7 @@ evaluated makes the decision `uncertain`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Literal, NamedTuple, TypeGuard
 
 from .conditions import Clause, ConditionError, compile_clause
@@ -53,8 +53,9 @@ class Statement(NamedTuple):
     resource_prefixes: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Policy:
+class Policy(NamedTuple):
+    """A checked policy document: its statements in order, with its name for reasons."""
+
     name: str
     statements: tuple[Statement, ...]
     version: str = "2012-10-17"
@@ -138,6 +139,7 @@ def _conditions(value: object, source: str, path: str) -> tuple[tuple[Clause, ..
     return tuple(clauses), error
 
 
+@lru_cache(maxsize=4096)
 def _literal_prefix(pattern: str) -> str:
     if pattern == "*":
         return ""
@@ -172,13 +174,19 @@ def _statement(raw: object, index: int, kind: PolicyKind, source: str, path: str
     sid = raw.get("Sid")
     if sid is not None and not isinstance(sid, str):
         raise _fail("Sid must be a string", source, f"{path}.Sid")
-    action_key, not_action = _exactly_one(raw, "Action", "NotAction", source, path)
+    not_action = "NotAction" in raw
+    if not_action == ("Action" in raw):
+        raise _fail("a statement needs exactly one of `Action` or `NotAction`", source, path)
+    action_key = "NotAction" if not_action else "Action"
     actions = raw[action_key]
     if isinstance(actions, str):
         actions = (actions.lower(),)
     else:
         actions = tuple(a.lower() for a in _string_list(actions, source, f"{path}.{action_key}"))
-    resource_key, not_resource = _exactly_one(raw, "Resource", "NotResource", source, path)
+    not_resource = "NotResource" in raw
+    if not_resource == ("Resource" in raw):
+        raise _fail("a statement needs exactly one of `Resource` or `NotResource`", source, path)
+    resource_key = "NotResource" if not_resource else "Resource"
     resources = raw[resource_key]
     if isinstance(resources, str):
         resources = (resources,)

@@ -27,7 +27,6 @@ from .stack_index import (
     rcps_apply,
     relevant_keys,
 )
-from .wildcard import has_wildcard
 
 _CROSS_ACCOUNT_KEY_NOTE = (
     "no key policy given for a key in another account: the default key policy would not "
@@ -113,7 +112,7 @@ def _decide_one(
     allowed: dict[tuple[str, str | None], Tri] = {}
     denies: Tri = False
     saw_error = saw_unknown = False
-    concrete = not has_wildcard(resource)
+    concrete = "*" not in resource and "?" not in resource
     misses: list[tuple[str, Policy, Statement]] = []
     plans = candidates(policies, action)
     key_policy = policies.key_policy_for(resource) if is_kms else None
@@ -155,12 +154,12 @@ def _decide_one(
     if caller is not None:  # without a known caller, the request is taken as same-account
         resource_account = account_of(resource)
         cross_account = bool(resource_account and resource_account != caller.account)
-    names = layer_names(policies)
+    scp_names, rcp_names = layer_names(policies) if policies.scps or policies.rcps else ((), ())
     outcome = _Outcome(
         allowed,
         denies,
-        names[0],
-        names[1] if rcps_apply(action, resource) else (),
+        scp_names,
+        rcp_names if rcp_names and rcps_apply(action, resource) else (),
         policies.boundary is not None,
         policies.session is not None,
         is_kms,

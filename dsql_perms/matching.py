@@ -43,7 +43,7 @@ def action_matches(stmt: Statement, action: str) -> bool:
     hit = action in stmt.actions
     if not hit:
         for pattern in stmt.actions:
-            if match(pattern, action):
+            if ("*" in pattern or "?" in pattern) and match(pattern, action):
                 hit = True
                 break
     return hit != stmt.not_action

@@ -14,11 +14,12 @@ None when it depends on a context key whose value is unknown. The rules (IAM Use
 from __future__ import annotations
 
 import math
+import operator
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from .wildcard import escape_literal, match
 
@@ -89,8 +90,10 @@ class _Family:
 
 
 def _safe(
-    fn: Callable[[str], object], cmp: Callable[[object, object], bool]
+    fn: Callable[[str], float], cmp: Callable[[Any, Any], bool]
 ) -> Callable[[str, object], bool]:
+    """Compare a request value read by `fn` with a prepared policy value; unreadable: no match."""
+
     def compare(value: str, prepared: object) -> bool:
         try:
             return cmp(fn(value), prepared)
@@ -104,16 +107,16 @@ _FAMILIES: dict[str, _Family] = {
     "StringEquals": _Family(lambda v, p: v == p, None, True),
     "StringEqualsIgnoreCase": _Family(lambda v, p: v.lower() == str(p).lower(), None, True),
     "StringLike": _Family(lambda v, p: match(str(p), v), None, True, like=True),
-    "NumericEquals": _Family(_safe(_num, lambda a, b: a == b), _num, False),
-    "NumericLessThan": _Family(_safe(_num, lambda a, b: a < b), _num, False),  # type: ignore[operator]
-    "NumericLessThanEquals": _Family(_safe(_num, lambda a, b: a <= b), _num, False),  # type: ignore[operator]
-    "NumericGreaterThan": _Family(_safe(_num, lambda a, b: a > b), _num, False),  # type: ignore[operator]
-    "NumericGreaterThanEquals": _Family(_safe(_num, lambda a, b: a >= b), _num, False),  # type: ignore[operator]
-    "DateEquals": _Family(_safe(_date, lambda a, b: a == b), _date, False),
-    "DateLessThan": _Family(_safe(_date, lambda a, b: a < b), _date, False),  # type: ignore[operator]
-    "DateLessThanEquals": _Family(_safe(_date, lambda a, b: a <= b), _date, False),  # type: ignore[operator]
-    "DateGreaterThan": _Family(_safe(_date, lambda a, b: a > b), _date, False),  # type: ignore[operator]
-    "DateGreaterThanEquals": _Family(_safe(_date, lambda a, b: a >= b), _date, False),  # type: ignore[operator]
+    "NumericEquals": _Family(_safe(_num, operator.eq), _num, False),
+    "NumericLessThan": _Family(_safe(_num, operator.lt), _num, False),
+    "NumericLessThanEquals": _Family(_safe(_num, operator.le), _num, False),
+    "NumericGreaterThan": _Family(_safe(_num, operator.gt), _num, False),
+    "NumericGreaterThanEquals": _Family(_safe(_num, operator.ge), _num, False),
+    "DateEquals": _Family(_safe(_date, operator.eq), _date, False),
+    "DateLessThan": _Family(_safe(_date, operator.lt), _date, False),
+    "DateLessThanEquals": _Family(_safe(_date, operator.le), _date, False),
+    "DateGreaterThan": _Family(_safe(_date, operator.gt), _date, False),
+    "DateGreaterThanEquals": _Family(_safe(_date, operator.ge), _date, False),
     "Bool": _Family(lambda v, p: v.lower() == str(p).lower(), None, True),
     "BinaryEquals": _Family(lambda v, p: v == p, None, False),
     "IpAddress": _Family(_ip_in, _net, False),

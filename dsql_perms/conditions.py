@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from .wildcard import escape_literal, match
 
@@ -211,7 +211,7 @@ class RequestContext:
         self._unknown_exact = frozenset(exact)
         self._unknown_prefixes = tuple(prefixes)
 
-    def lookup(self, key_lower: str) -> tuple[str, ...] | bool | None:
+    def lookup(self, key_lower: str) -> tuple[str, ...] | Literal[False] | None:
         """The values, or False if the key is absent, or None if it is unknown."""
         found = self.values.get(key_lower)
         if found is not None:
@@ -275,14 +275,14 @@ def resolve_variables(
         if found is None:
             unknown.append(name)
             return ""
-        if found is False or len(found) != 1:  # type: ignore[arg-type]
+        if found is False or len(found) != 1:
             if default.startswith("'") and default.endswith("'") and len(default) >= 2:
                 value = default[1:-1]
             else:
                 missing = True
                 return ""
         else:
-            value = found[0]  # type: ignore[index]
+            value = found[0]
         return escape_literal(value) if pattern else value
 
     resolved = _VARIABLE.sub(replace, text)
@@ -326,7 +326,7 @@ def evaluate_clause(clause: Clause, ctx: RequestContext, *, variables: bool = Tr
         if clause.set_op == "ForAnyValue":
             return ClauseResult(False, (), clause, "missing")
         return _TRUE if clause.negated else ClauseResult(False, (), clause, "missing")
-    request_values: tuple[str, ...] = found  # type: ignore[assignment]
+    request_values: tuple[str, ...] = found
     policy_values, unknown = _policy_values(clause, ctx, variables)
     if unknown:
         return ClauseResult(None, unknown, clause, "variable")

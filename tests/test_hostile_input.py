@@ -114,34 +114,41 @@ def test_parse_policy_accepts_or_rejects_cleanly(document):
     assert result.decision.value in ("allowed", "explicit_deny", "implicit_deny", "uncertain")
 
 
-@SETTINGS
-@given(policy_like())
-def test_the_cli_never_shows_a_traceback_for_any_policy_file(tmp_path_factory, document):
-    path = tmp_path_factory.mktemp("p") / "policy.json"
-    path.write_text(json.dumps(document))
+def _run_quietly(args):
+    """Run the command line with its output captured: (exit code, stderr)."""
     import contextlib
     import io
 
     err = io.StringIO()
     with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
-        code = main(
-            [
-                "check",
-                "create_cluster",
-                "--params",
-                str(EX / "multi-region-create.json"),
-                "--region",
-                "us-east-1",
-                "--account",
-                ACC,
-                "--policy",
-                str(path),
-            ]
-        )
+        code = main(args)
+    message = err.getvalue()
+    assert "Traceback" not in message and "internal error" not in message, message
+    return code, message
+
+
+@SETTINGS
+@given(policy_like())
+def test_the_cli_never_shows_a_traceback_for_any_policy_file(tmp_path_factory, document):
+    path = tmp_path_factory.mktemp("p") / "policy.json"
+    path.write_text(json.dumps(document))
+    code, err = _run_quietly(
+        [
+            "check",
+            "create_cluster",
+            "--params",
+            str(EX / "multi-region-create.json"),
+            "--region",
+            "us-east-1",
+            "--account",
+            ACC,
+            "--policy",
+            str(path),
+        ]
+    )
     assert code in (0, 1, 2, 3)
-    assert "Traceback" not in err.getvalue() and "internal error" not in err.getvalue()
     if code == 2:
-        assert err.getvalue().count("\n") == 1 and str(path) in err.getvalue()
+        assert err.count("\n") == 1 and str(path) in err
 
 
 @SETTINGS
@@ -149,25 +156,10 @@ def test_the_cli_never_shows_a_traceback_for_any_policy_file(tmp_path_factory, d
 def test_the_cli_never_shows_a_traceback_for_any_params_file(tmp_path_factory, params):
     path = tmp_path_factory.mktemp("p") / "params.json"
     path.write_text(json.dumps(params))
-    import contextlib
-    import io
-
-    err = io.StringIO()
-    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
-        code = main(
-            [
-                "plan",
-                "update_cluster",
-                "--params",
-                str(path),
-                "--region",
-                "us-east-1",
-                "--account",
-                ACC,
-            ]
-        )
+    code, _ = _run_quietly(
+        ["plan", "update_cluster", "--params", str(path), "--region", "us-east-1", "--account", ACC]
+    )
     assert code in (0, 2)
-    assert "Traceback" not in err.getvalue() and "internal error" not in err.getvalue()
 
 
 @SETTINGS
@@ -179,46 +171,19 @@ def test_the_cli_never_shows_a_traceback_for_any_template_or_plan(tmp_path_facto
         json.dumps({"Resources": {"A": {"Type": "AWS::DSQL::Cluster", "Properties": data}}})
     )
     plan = folder / "plan.json"
-    plan.write_text(
-        json.dumps(
-            {
-                "format_version": "1.2",
-                "resource_changes": [
-                    {
-                        "address": "aws_dsql_cluster.a",
-                        "type": "aws_dsql_cluster",
-                        "change": {"actions": ["create"], "after": data},
-                    }
-                ],
-            }
-        )
-    )
-    import contextlib
-    import io
-
+    change = {
+        "address": "aws_dsql_cluster.a",
+        "type": "aws_dsql_cluster",
+        "change": {"actions": ["create"], "after": data},
+    }
+    plan.write_text(json.dumps({"format_version": "1.2", "resource_changes": [change]}))
+    policy = str(EX / "deploy-role-policy.json")
     for args in (
         ["--cloudformation", str(template), "--region", "us-east-1"],
         ["--terraform-plan", str(plan)],
     ):
-        err = io.StringIO()
-        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
-            code = main(
-                ["check", *args, "--account", ACC, "--policy", str(EX / "deploy-role-policy.json")]
-            )
+        code, _ = _run_quietly(["check", *args, "--account", ACC, "--policy", policy])
         assert code in (0, 1, 2, 3)
-        assert "Traceback" not in err.getvalue() and "internal error" not in err.getvalue(), (
-            err.getvalue()
-        )
-
-
-def _run_quietly(args):
-    import contextlib
-    import io
-
-    err = io.StringIO()
-    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
-        code = main(args)
-    return code, err.getvalue()
 
 
 @SETTINGS

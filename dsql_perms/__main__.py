@@ -1,5 +1,5 @@
 """`python -m dsql_perms` runs the command line."""
 
-from .cli import run
+from .entry import run
 
 run()

@@ -13,19 +13,16 @@ import click
 
 from .cli_check import check_command, collect_command
 from .cli_generate import generate_command
+from .cli_io import StackFiles, read_current, read_params
 from .cli_support import (
-    EXIT_INPUT,
-    StackFiles,
     account_option,
     current_option,
     operation_argument,
     params_option,
-    read_current,
-    read_params,
     region_option,
     with_policy_options,
 )
-from .errors import DsqlPermsError, one_line
+from .entry import EXIT_INPUT, guarded
 from .inputs import parse_context
 
 
@@ -229,31 +226,22 @@ cli.add_command(generate_command)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: errors become one line on stderr and exit code 2, never a traceback."""
-    try:
-        result = cli.main(args=argv, prog_name="dsql-perms", standalone_mode=False)
-    except click.exceptions.Exit as exc:
-        return exc.exit_code
-    except click.ClickException as exc:
-        exc.show()
-        return EXIT_INPUT
-    except click.Abort:
-        click.echo("aborted", err=True)
-        return EXIT_INPUT
-    except DsqlPermsError as exc:
-        click.echo(f"dsql-perms: error: {one_line(str(exc))}", err=True)
-        return EXIT_INPUT
-    except RecursionError:
-        click.echo("dsql-perms: error: input nested too deeply", err=True)
-        return EXIT_INPUT
-    except Exception as exc:  # the command line never shows a traceback
-        if type(exc).__module__.startswith(("botocore", "boto3")):
-            click.echo(f"dsql-perms: error: AWS: {one_line(str(exc))}", err=True)
-        else:
-            message = one_line(f"{type(exc).__name__}: {exc}")
-            click.echo(f"dsql-perms: internal error: {message} (please report)", err=True)
-        return EXIT_INPUT
-    return result if isinstance(result, int) else 0
+    """The whole command line through click (entry.main takes a shorter path for `check`)."""
+
+    def run_click() -> int:
+        try:
+            result = cli.main(args=argv, prog_name="dsql-perms", standalone_mode=False)
+        except click.exceptions.Exit as exc:
+            return exc.exit_code
+        except click.ClickException as exc:
+            exc.show()
+            return EXIT_INPUT
+        except click.Abort:
+            click.echo("aborted", err=True)
+            return EXIT_INPUT
+        return result if isinstance(result, int) else 0
+
+    return guarded(run_click)
 
 
 def run() -> None:

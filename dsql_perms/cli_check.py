@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
-from .cli_support import (
-    StackFiles,
-    current_option,
-    emit_report,
-    load_iac,
-    read_current,
-    read_params,
-    with_iac_options,
-    with_policy_options,
-)
-from .inputs import parse_context
+from .check_run import run_check
+from .cli_support import current_option, with_iac_options, with_stack_options
 
 
 @click.command("check")
@@ -32,7 +25,7 @@ from .inputs import parse_context
     multiple=True,
     help="Identity policy file, directory, or authorization details.",
 )
-@with_policy_options
+@with_stack_options
 @current_option
 @click.option("--live", is_flag=True, help="Read policies and state from AWS (boto3 credentials).")
 @click.option("--profile", help="The AWS profile for --live.")
@@ -52,90 +45,9 @@ from .inputs import parse_context
     default="text",
 )
 @click.option("--output", help="Write the report to this file.")
-def check_command(
-    operation: str | None,
-    params_path: str | None,
-    cfn_path: str | None,
-    tf_path: str | None,
-    cfn_parameters: tuple[str, ...],
-    region: str | None,
-    account: str | None,
-    policy: tuple[str, ...],
-    stack: StackFiles,
-    principal: str | None,
-    context_pairs: tuple[str, ...],
-    current_path: str | None,
-    live: bool,
-    profile: str | None,
-    no_scps: bool,
-    collected_path: str | None,
-    cross_check_simulator: bool,
-    fmt: str,
-    output: str | None,
-) -> int:
+def check_command(**arguments: Any) -> int:
     """Will a planned call succeed with these policies? Per Region, with the smallest fix."""
-    from .report import Report, check, check_calls
-
-    context = parse_context(context_pairs)
-    sources = sum(bool(x) for x in (policy, live, collected_path))
-    if sources != 1:
-        raise click.UsageError("give exactly one of --policy, --live or --collected")
-    report: Report
-    iac = load_iac(cfn_path, tf_path, cfn_parameters, region, account)
-    if iac is not None:
-        if operation or params_path:
-            raise click.UsageError("give OPERATION --params, or a template or plan, not both")
-        if not policy:
-            raise click.UsageError("templates and plans are checked against --policy files")
-        policies = stack.build(policy, principal)
-        report = check_calls(
-            iac.calls,
-            policies,
-            account=iac.account,
-            context=context,
-            principal=principal,
-            warnings=tuple(iac.warnings),
-        )
-        return emit_report(report, fmt, output)
-    if not operation or not params_path or not region:
-        raise click.UsageError("give OPERATION, --params and --region (or a template or plan)")
-    params, source, text = read_params(params_path)
-    if live or collected_path:
-        from .cli_live import check_collected
-
-        report = check_collected(
-            operation,
-            params,
-            region=region,
-            account=account,
-            principal=principal,
-            context=context,
-            source=source,
-            text=text,
-            live=live,
-            profile=profile,
-            include_scps=not no_scps,
-            collected_path=collected_path,
-            current=read_current(current_path),
-            cross_check=cross_check_simulator,
-        )
-    else:
-        if not account:
-            raise click.UsageError("Missing option '--account'.")
-        policies = stack.build(policy, principal)
-        report = check(
-            operation,
-            params,
-            region=region,
-            account=account,
-            policies=policies,
-            current=read_current(current_path),
-            principal=principal,
-            context=context,
-            params_source=source,
-            params_text=text,
-        )
-    return emit_report(report, fmt, output)
+    return run_check(**arguments)
 
 
 @click.command("collect")

@@ -6,17 +6,9 @@ from typing import Any
 
 import click
 
-from .cli_support import (
-    current_option,
-    load_iac,
-    load_plan_file,
-    params_option,
-    read_current,
-    read_params,
-    with_iac_options,
-    write_output,
-)
-from .errors import InputError
+from .cli_io import load_iac, load_plan_file, read_current, read_params, write_output
+from .cli_support import current_option, params_option, with_iac_options
+from .errors import InputError, UsageError
 
 
 @click.command("generate")
@@ -59,7 +51,7 @@ def generate_command(
     calls: list[Any]
     if iac is not None:
         if operation or params_path or plan_path:
-            raise click.UsageError("give a template or plan alone")
+            raise UsageError("give a template or plan alone")
         if not iac.calls:
             raise InputError("no DSQL resource found", source=cfn_path or tf_path)
         for warning in iac.warnings:
@@ -71,12 +63,12 @@ def generate_command(
         )
     elif plan_path:
         if operation or params_path:
-            raise click.UsageError("give either OPERATION with --params, or --plan")
+            raise UsageError("give either OPERATION with --params, or --plan")
         calls, plan_account = load_plan_file(plan_path, account)
         source = plan_path
     else:
         if not operation or not region or not account:
-            raise click.UsageError("give OPERATION, --region and --account (or --plan FILE)")
+            raise UsageError("give OPERATION, --region and --account (or --plan FILE)")
         params, source, _ = read_params(params_path) if params_path else ({}, "<params>", "")
         calls = [
             {

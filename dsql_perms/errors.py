@@ -9,6 +9,7 @@
     │   │   ├── UnknownOperationError
     │   │   └── InvalidParameterError
     │   └── InvalidArnError
+    ├── UsageError                 command-line options that do not go together
     └── RulesError                 the shipped rules table is broken (a bug, caught by tests)
 
 Messages follow one style: lowercase start, no final period, user input in backticks,
@@ -72,6 +73,10 @@ class InvalidParameterError(PlanningError):
 
 class InvalidArnError(InputError):
     code = "invalid-arn"
+
+
+class UsageError(DsqlPermsError):
+    code = "usage"
 
 
 class RulesError(DsqlPermsError):

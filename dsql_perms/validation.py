@@ -12,6 +12,7 @@ from functools import cache
 from typing import Any
 
 from .errors import InvalidParameterError, UnknownOperationError, did_you_mean
+from .validation_cache import cache_key, is_known_valid, remember_valid
 
 
 @cache
@@ -72,7 +73,14 @@ def _check_constraints(value: Any, shape: Any, path: str, errors: list[str]) -> 
 
 
 def validate_params(operation: str, params: dict[str, Any], *, source: str) -> None:
-    """Raise InvalidParameterError (one line, with the place) unless `params` is valid."""
+    """Raise InvalidParameterError (one line, with the place) unless `params` is valid.
+
+    Parameters botocore accepted before (same model, same botocore) are not validated again;
+    see validation_cache.
+    """
+    key = cache_key(operation, params)
+    if key is not None and is_known_valid(key):
+        return
     import botocore.validate
 
     model = service_model()
@@ -96,3 +104,5 @@ def validate_params(operation: str, params: dict[str, Any], *, source: str) -> N
     if errors:
         place, _, message = errors[0].partition(": ")
         raise InvalidParameterError(message, source=source, where=place)
+    if key is not None:
+        remember_valid(key)

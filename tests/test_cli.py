@@ -11,7 +11,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from dsql_perms.cli import main
+from dsql_perms.entry import main
 
 ROOT = Path(__file__).resolve().parent.parent
 EX = ROOT / "examples"

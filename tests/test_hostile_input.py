@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dsql_perms import PolicySet, parse_policy
-from dsql_perms.cli import main
+from dsql_perms.entry import main
 from dsql_perms.errors import DsqlPermsError
 
 EX = ROOT / "examples"

@@ -7,7 +7,7 @@ import pytest
 from conftest import ROOT
 
 from dsql_perms.arn import UNKNOWN_CLUSTER_ID, UNKNOWN_KEY_ID
-from dsql_perms.cli import main
+from dsql_perms.entry import main
 from dsql_perms.errors import InputError
 from dsql_perms.iac_cfn import cloudformation_calls
 from dsql_perms.iac_tf import terraform_calls

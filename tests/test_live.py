@@ -12,7 +12,7 @@ from botocore.stub import Stubber
 from moto.server import ThreadedMotoServer
 
 from dsql_perms import PreflightDenied, install_preflight, preflight
-from dsql_perms.cli import main
+from dsql_perms.entry import main
 from dsql_perms.live import collect
 from dsql_perms.simulator import cross_check
 

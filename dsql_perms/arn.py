@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from .errors import InvalidArnError
+from .records import Record
 
 # From the DSQL service model (botocore): ClusterArn, ClusterId, StreamArn.
 CLUSTER_ARN = re.compile(
@@ -25,8 +25,7 @@ ACCOUNT_ID = re.compile(r"[0-9]{12}")
 REGION = re.compile(r"[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]{1,2}")
 
 
-@dataclass(frozen=True, slots=True)
-class Arn:
+class Arn(Record):
     partition: str
     service: str
     region: str
@@ -60,8 +59,7 @@ def partition_for_region(region: str) -> str:
     return "aws"
 
 
-@dataclass(frozen=True, slots=True)
-class Principal:
+class Principal(Record):
     """The caller, from its ARN: an IAM user, a role, a role session, a federated user, root."""
 
     arn: str

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from .arn import CLUSTER_ARN, REGION, STREAM_ARN, UNKNOWN_CLUSTER_ID
 from .errors import InvalidParameterError
 from .model import ContextValue
+from .records import Record
 from .rules import Operation, RuleTable
 
 AWS_OWNED_KEY = "AWS_OWNED_KMS_KEY"
@@ -33,8 +33,7 @@ _TRIGGERS = {
 }
 
 
-@dataclass
-class KeyRef:
+class KeyRef(Record):
     """A KMS key as the caller named it: an ARN we know, or an alias we cannot resolve."""
 
     arn: str
@@ -60,21 +59,31 @@ def key_ref(value: str, *, partition: str, region: str, account: str) -> KeyRef:
     return KeyRef(f"arn:{partition}:kms:{region}:{account}:key/{value}", region)
 
 
-@dataclass
 class Bindings:
-    op: Operation
-    params: Mapping[str, Any]
-    region: str
-    account: str
-    partition: str
-    current: Mapping[str, Any] | None
-    states: dict[str, str] = field(default_factory=dict)
-    peers: list[tuple[str, str]] = field(default_factory=list)
-    values: dict[str, str] = field(default_factory=dict)
-    regions: dict[str, str] = field(default_factory=dict)
-    placeholders: set[str] = field(default_factory=set)
-    aliases: dict[str, str] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
+    """What one call's parameters bind in the rules table, filled in by compute_bindings."""
+
+    def __init__(
+        self,
+        op: Operation,
+        params: Mapping[str, Any],
+        region: str,
+        account: str,
+        partition: str,
+        current: Mapping[str, Any] | None,
+    ) -> None:
+        self.op = op
+        self.params = params
+        self.region = region
+        self.account = account
+        self.partition = partition
+        self.current = current
+        self.states: dict[str, str] = {}
+        self.peers: list[tuple[str, str]] = []
+        self.values: dict[str, str] = {}
+        self.regions: dict[str, str] = {}
+        self.placeholders: set[str] = set()
+        self.aliases: dict[str, str] = {}
+        self.warnings: list[str] = []
 
     def state(self, name: str) -> str:
         return "yes" if name == "always" else self.states.get(name, "no")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any, NamedTuple
+from typing import Any
 
 from .errors import DsqlPermsError, InputError, UsageError
 from .inputs import (
@@ -22,6 +22,7 @@ from .inputs import (
 )
 from .policy import Policy
 from .policy_set import PolicySet
+from .records import Record
 
 EXIT_INPUT = 2
 
@@ -76,7 +77,7 @@ def identity_policies(
     return identity, boundary
 
 
-class StackFiles(NamedTuple):
+class StackFiles(Record):
     """The files of the policy stack beyond the identity policies (--scp, --boundary...)."""
 
     scp: tuple[str, ...] = ()

@@ -89,12 +89,10 @@ def check_collected(
             raise InputError(
                 "--cross-check-simulator needs --live", source="--cross-check-simulator"
             )
-        from dataclasses import replace
-
         from .simulator import cross_check as simulate
 
         disagreements = simulate(session.client("iam"), report)
-        report = replace(report, warnings=(*report.warnings, *disagreements))
+        report = report._replace(warnings=(*report.warnings, *disagreements))
     return report
 
 

@@ -17,10 +17,10 @@ import math
 import operator
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal
 
+from .records import Record
 from .wildcard import escape_literal, match
 
 Tri = bool | None
@@ -81,8 +81,7 @@ def _binary(text: str) -> bytes:
     return base64.b64decode(text, validate=True)
 
 
-@dataclass(frozen=True, slots=True)
-class _Family:
+class _Family(Record):
     compare: Callable[[str, object], bool]
     prepare: Callable[[str], object] | None  # parses a policy value; None = use the string
     variables: bool  # policy variables allowed in values
@@ -137,7 +136,7 @@ OPERATORS = tuple(sorted([*_FAMILIES, *_NEGATED, "Null"]))
 _VARIABLE = re.compile(r"\$\{([^}]*)\}")
 
 
-class Clause(NamedTuple):
+class Clause(Record):
     operator: str  # as written in the policy
     key: str  # as written
     key_lower: str
@@ -221,7 +220,7 @@ class RequestContext:
         return False
 
 
-class ClauseResult(NamedTuple):
+class ClauseResult(Record):
     """A clause's value; the explanation is formatted only when someone reads `why`."""
 
     value: Tri

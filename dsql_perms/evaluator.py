@@ -8,9 +8,7 @@ are certain; an Allow in one and a deny in the other is `uncertain`, naming the 
 
 from __future__ import annotations
 
-from dataclasses import replace
 from functools import lru_cache
-from typing import NamedTuple
 
 from .arn import Principal, account_of
 from .conditions import RequestContext, Tri
@@ -18,6 +16,7 @@ from .matching import Hit, action_matches, statement_hit
 from .model import AuthzRequest, Decision, EvalResult, NearMiss, Reason
 from .policy import Policy, Statement
 from .policy_set import PolicySet
+from .records import Record
 from .stack_index import (
     DECISION_CACHE_SIZE,
     NEAR_MISS_LIMIT,
@@ -42,7 +41,7 @@ def _pick(value: Tri, optimistic: bool) -> bool:
     return optimistic if value is None else value
 
 
-class _Outcome(NamedTuple):
+class _Outcome(Record):
     """What the statements of each layer said about one request, before the decision."""
 
     allowed: dict[tuple[str, str | None], Tri]  # (layer, grant or None) -> an Allow applies
@@ -315,7 +314,7 @@ def _decide_reusing(
     if found is not None:
         if found.decision is Decision.IMPLICIT_DENY:
             reason = _implicit_deny_reason(found.reasons[0].policy, req.action, resource)
-            return replace(found, reasons=(reason,))
+            return found._replace(reasons=(reason,))
         return found
     result = _decide_one(req, resource, policies, ctx, caller)
     if len(memo) >= DECISION_CACHE_SIZE:

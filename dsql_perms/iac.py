@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
+from .records import Record
 
-@dataclass(frozen=True)
-class SourcedCall:
+
+class SourcedCall(Record):
     """A planned DSQL call read from a template or a plan, with its place in that file."""
 
     operation: str
@@ -27,9 +27,13 @@ class SourcedCall:
         }
 
 
-@dataclass
 class IacInput:
-    calls: list[SourcedCall] = field(default_factory=list)
-    ignored: int = 0  # resources of other types
-    warnings: list[str] = field(default_factory=list)
-    account: str | None = None
+    """The calls of one template or plan, filled in while reading it."""
+
+    __slots__ = ("account", "calls", "ignored", "warnings")
+
+    def __init__(self, account: str | None = None) -> None:
+        self.calls: list[SourcedCall] = []
+        self.ignored = 0  # resources of other types
+        self.warnings: list[str] = []
+        self.account = account

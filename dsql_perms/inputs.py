@@ -5,10 +5,9 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
-import urllib.parse
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from .errors import InputError, PolicyParseError
@@ -34,12 +33,12 @@ def read_text(path: str) -> str:
     else:
         name = path
         try:
-            file = Path(path)
-            if file.is_dir():
+            if os.path.isdir(path):
                 raise InputError("is a directory", source=name)
-            if file.stat().st_size > MAX_BYTES:
+            if os.stat(path).st_size > MAX_BYTES:
                 raise InputError("larger than 1 MiB", source=name)
-            data = file.read_bytes()
+            with open(path, "rb") as file:
+                data = file.read(MAX_BYTES + 1)
         except OSError as exc:
             raise InputError(f"cannot read: {exc.strerror or exc}", source=name) from exc
     if len(data) > MAX_BYTES:
@@ -82,12 +81,15 @@ def is_authorization_details(data: Any) -> bool:
 
 def load_policies(path: str, kind: PolicyKind = "identity") -> list[Policy]:
     """A policy document, or every `*.json` document in a directory (sorted by name)."""
-    target = Path(path)
-    if path != "-" and target.is_dir():
-        files = sorted(p for p in target.iterdir() if p.suffix == ".json" and p.is_file())
+    if path != "-" and os.path.isdir(path):
+        files = sorted(
+            os.path.join(path, name)
+            for name in os.listdir(path)
+            if name.endswith(".json") and os.path.isfile(os.path.join(path, name))
+        )
         if not files:
             raise InputError("the directory holds no `*.json` policy", source=path)
-        return [p for f in files for p in load_policies(str(f), kind)]
+        return [p for f in files for p in load_policies(f, kind)]
     data = load_json(path)
     if is_authorization_details(data):
         raise InputError(
@@ -97,7 +99,7 @@ def load_policies(path: str, kind: PolicyKind = "identity") -> list[Policy]:
         )
     return [
         parse_policy(
-            data, name=Path(path).name if path != "-" else "<stdin>", kind=kind, source=path
+            data, name=os.path.basename(path) if path != "-" else "<stdin>", kind=kind, source=path
         )
     ]
 
@@ -105,7 +107,9 @@ def load_policies(path: str, kind: PolicyKind = "identity") -> list[Policy]:
 def _document(raw: Any, source: str, where: str) -> Any:
     if isinstance(raw, str):  # the API returns URL-encoded JSON
         try:
-            return json.loads(urllib.parse.unquote(raw))
+            from urllib.parse import unquote  # only authorization details need it
+
+            return json.loads(unquote(raw))
         except ValueError as exc:
             raise PolicyParseError(
                 "policy document is not JSON", source=source, where=where

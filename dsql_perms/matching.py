@@ -4,18 +4,18 @@ three-valued (True, False, or None when it depends on something unknown)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import NamedTuple
 
 from .arn import Principal
 from .conditions import RequestContext, Tri, evaluate_clauses, resolve_variables
 from .model import AuthzRequest, Reason
 from .policy import Policy, Statement
+from .records import Record
 from .wildcard import covers, has_wildcard, match, overlaps
 
 Why = str | Callable[[], str]
 
 
-class Hit(NamedTuple):
+class Hit(Record):
     """One statement whose action matched, with its outcome for this request."""
 
     layer: str

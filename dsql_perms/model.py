@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
+
+from .records import Record
 
 ContextValue = str | tuple[str, ...]
 
@@ -46,7 +47,24 @@ def _freeze_context(
     return tuple(sorted(frozen.items()))
 
 
-@dataclass(frozen=True, slots=True, init=False)
+_REQUEST_FIELDS = (
+    "action",
+    "resource",
+    "region",
+    "context",
+    "unknown_keys",
+    "principal",
+    "resource_variants",
+    "resource_is_placeholder",
+    "required_by",
+    "evidence",
+    "evidence_reason",
+    "source_url",
+    "conditional",
+    "rule_id",
+)
+
+
 class AuthzRequest:
     """One authorization check AWS performs: an action on a resource, in a Region.
 
@@ -61,22 +79,24 @@ class AuthzRequest:
     with values we cannot know. Every other key is absent.
     """
 
+    __slots__ = (*_REQUEST_FIELDS, "evaluation_cache")
+
     action: str
     resource: str
     region: str
-    context: tuple[tuple[str, ContextValue], ...] = ()
-    unknown_keys: frozenset[str] = frozenset()
-    principal: str | None = None
-    resource_variants: tuple[str, ...] = ()
-    resource_is_placeholder: bool = False
-    required_by: str = ""
-    evidence: Evidence = Evidence.DOCUMENTED
-    evidence_reason: str = ""
-    source_url: str = ""
-    conditional: str | None = None
-    rule_id: str = ""
+    context: tuple[tuple[str, ContextValue], ...]
+    unknown_keys: frozenset[str]
+    principal: str | None
+    resource_variants: tuple[str, ...]
+    resource_is_placeholder: bool
+    required_by: str
+    evidence: Evidence
+    evidence_reason: str
+    source_url: str
+    conditional: str | None
+    rule_id: str
     # The evaluator's case-insensitive view of `context`, built on first use (not a value).
-    evaluation_cache: Any = field(default=None, compare=False, hash=False, repr=False)
+    evaluation_cache: Any
 
     def __init__(
         self,
@@ -113,6 +133,24 @@ class AuthzRequest:
         setter(self, "rule_id", rule_id)
         setter(self, "evaluation_cache", None)
 
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"AuthzRequest is immutable: cannot set `{name}`")
+
+    def _values(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in _REQUEST_FIELDS)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, AuthzRequest):
+            return NotImplemented
+        return self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in _REQUEST_FIELDS)
+        return f"AuthzRequest({fields})"
+
     @property
     def resources(self) -> tuple[str, ...]:
         """The resource and every documented variant of it."""
@@ -146,7 +184,7 @@ class AuthzRequest:
         )
 
 
-class Reason(NamedTuple):
+class Reason(Record):
     """Why a decision came out as it did: a statement, or a layer that had no Allow."""
 
     layer: str
@@ -166,7 +204,7 @@ class Reason(NamedTuple):
         return f"{where}: {self.detail}" if self.detail else where
 
 
-class NearMiss(NamedTuple):
+class NearMiss(Record):
     """An Allow statement whose action matched but whose resource or condition did not."""
 
     layer: str
@@ -180,11 +218,10 @@ class NearMiss(NamedTuple):
         return f"{self.layer} policy `{self.policy}` statement {self.statement}{sid}: {self.why}"
 
 
-@dataclass(frozen=True, slots=True)
-class EvalResult:
+class EvalResult(Record):
     decision: Decision
     reasons: tuple[Reason, ...] = ()
     unknown_keys: tuple[str, ...] = ()
     near_misses: tuple[NearMiss, ...] = ()
     errors: tuple[str, ...] = ()
-    notes: tuple[str, ...] = field(default=())
+    notes: tuple[str, ...] = ()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from .arn import (
@@ -29,16 +28,38 @@ from .rules import Operation, Requirement, RuleTable, load_rules
 _TEMPLATE = re.compile(r"\$\{([A-Za-z]+)\}")
 
 
-@dataclass(frozen=True, slots=True)
 class PlannedCall:
     """One planned API call and the authorization requests it will cause."""
 
-    operation: str
-    region: str
-    account: str
-    requests: tuple[AuthzRequest, ...]
-    warnings: tuple[str, ...] = ()
-    params: Mapping[str, Any] = field(default_factory=dict)
+    __slots__ = ("account", "operation", "params", "region", "requests", "warnings")
+
+    def __init__(
+        self,
+        operation: str,
+        region: str,
+        account: str,
+        requests: tuple[AuthzRequest, ...],
+        warnings: tuple[str, ...] = (),
+        params: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.operation = operation
+        self.region = region
+        self.account = account
+        self.requests = requests
+        self.warnings = warnings
+        self.params: Mapping[str, Any] = {} if params is None else params
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, PlannedCall):
+            return NotImplemented
+        return all(getattr(self, name) == getattr(other, name) for name in self.__slots__)
+
+    def __repr__(self) -> str:
+        return (
+            f"PlannedCall(operation={self.operation!r}, region={self.region!r}, "
+            f"account={self.account!r}, requests=<{len(self.requests)}>, "
+            f"warnings={self.warnings!r})"
+        )
 
     def __iter__(self) -> Iterator[AuthzRequest]:
         return iter(self.requests)

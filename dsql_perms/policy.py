@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import lru_cache
-from typing import Any, Literal, NamedTuple, TypeGuard
+from typing import Any, Literal, TypeGuard
 
 from .conditions import Clause, ConditionError, compile_clause
 from .errors import PolicyParseError, did_you_mean
+from .records import Record
 
 PolicyKind = Literal["identity", "resource"]
 VERSIONS = ("2012-10-17", "2008-10-17")
@@ -35,7 +36,7 @@ _TOP_KEY_SET = frozenset(_TOP_KEYS)
 _PRINCIPAL_KINDS = ("AWS", "Service", "Federated", "CanonicalUser")
 
 
-class Statement(NamedTuple):
+class Statement(Record):
     position: int  # the statement's index in the policy
     sid: str | None
     effect: str
@@ -53,7 +54,7 @@ class Statement(NamedTuple):
     resource_prefixes: tuple[str, ...] = ()
 
 
-class Policy(NamedTuple):
+class Policy(Record):
     """A checked policy document: its statements in order, with its name for reasons."""
 
     name: str

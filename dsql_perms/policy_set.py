@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from .policy import Policy, PolicyKind, parse_policy
@@ -24,7 +23,6 @@ def _many(
     )
 
 
-@dataclass(frozen=True, eq=False)
 class PolicySet:
     """Identity policies, a permissions boundary, a session policy, SCP and RCP levels
     (root first, account last, each level a list of documents), resource-based policies
@@ -33,15 +31,27 @@ class PolicySet:
     :class:`Policy` values are taken as they are.
     """
 
-    identity: tuple[Policy, ...] = ()
-    boundary: Policy | None = None
-    session: Policy | None = None
-    scps: tuple[tuple[Policy, ...], ...] = ()
-    rcps: tuple[tuple[Policy, ...], ...] = ()
-    resource: tuple[Policy, ...] = ()
-    key_policy: Policy | None = None
-    key_policies: Mapping[str, Policy] = field(default_factory=dict)
-    _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    __slots__ = (
+        "_cache",
+        "boundary",
+        "identity",
+        "key_policies",
+        "key_policy",
+        "rcps",
+        "resource",
+        "scps",
+        "session",
+    )
+
+    identity: tuple[Policy, ...]
+    boundary: Policy | None
+    session: Policy | None
+    scps: tuple[tuple[Policy, ...], ...]
+    rcps: tuple[tuple[Policy, ...], ...]
+    resource: tuple[Policy, ...]
+    key_policy: Policy | None
+    key_policies: Mapping[str, Policy]
+    _cache: dict[str, Any]
 
     def __init__(
         self,
@@ -54,33 +64,42 @@ class PolicySet:
         key_policy: Policy | Mapping[str, Any] | None = None,
         key_policies: Mapping[str, Policy | Mapping[str, Any]] | None = None,
     ) -> None:
-        # A frozen value: fields are written once, here, straight into the instance dict.
-        self.__dict__.update(
-            identity=_many(identity, "identity", "identity"),
-            boundary=None if boundary is None else _as_policy(boundary, "boundary", "identity"),
-            session=None if session is None else _as_policy(session, "session", "identity"),
-            scps=tuple(
+        # A frozen value (its _cache depends on it): every field is written once, here.
+        fields = {
+            "identity": _many(identity, "identity", "identity"),
+            "boundary": None if boundary is None else _as_policy(boundary, "boundary", "identity"),
+            "session": None if session is None else _as_policy(session, "session", "identity"),
+            "scps": tuple(
                 _many(level, f"scp-level-{i + 1}", "identity") for i, level in enumerate(scps)
             )
             if scps
             else (),
-            rcps=tuple(
+            "rcps": tuple(
                 _many(level, f"rcp-level-{i + 1}", "resource") for i, level in enumerate(rcps)
             )
             if rcps
             else (),
-            resource=_many(resource, "resource", "resource") if resource else (),
-            key_policy=(
+            "resource": _many(resource, "resource", "resource") if resource else (),
+            "key_policy": (
                 None if key_policy is None else _as_policy(key_policy, "key-policy", "resource")
             ),
-            key_policies={
+            "key_policies": {
                 arn: _as_policy(doc, f"key-policy:{arn}", "resource")
                 for arn, doc in key_policies.items()
             }
             if key_policies
             else {},
-            _cache={},
-        )
+            "_cache": {},
+        }
+        for name, value in fields.items():
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"PolicySet is immutable: cannot set `{name}`")
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__[1:])
+        return f"PolicySet({shown})"
 
     def key_policy_for(self, key_arn: str) -> Policy | None:
         """The key policy of one key: from `key_policies` by ARN, else `key_policy`."""

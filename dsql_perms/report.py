@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .errors import DsqlPermsError
@@ -14,13 +13,13 @@ from .model import AuthzRequest, Decision, EvalResult, Reason
 from .planner import PlannedCall, plan
 from .policy import parse_policy
 from .policy_set import PolicySet
+from .records import Record
 
 SCHEMA_VERSION = "1.0"
 FIX_POLICY_NAME = "proposed-fix"
 
 
-@dataclass(frozen=True, slots=True)
-class Gap:
+class Gap(Record):
     """A part of the policy stack that could not be read (live mode). Decisions it could
     change become `uncertain`, never allowed."""
 
@@ -52,11 +51,10 @@ def apply_gaps(request: AuthzRequest, result: EvalResult, gaps: tuple[Gap, ...])
         *(Reason(g.layer, "(not readable)", detail=g.message) for g in open_gaps),
         *result.reasons,
     )
-    return replace(result, decision=Decision.UNCERTAIN, reasons=reasons)
+    return result._replace(decision=Decision.UNCERTAIN, reasons=reasons)
 
 
-@dataclass(frozen=True, slots=True)
-class CheckResult:
+class CheckResult(Record):
     """One required permission and its decision."""
 
     request: AuthzRequest
@@ -84,8 +82,7 @@ class CheckResult:
         return self.request.conditional is None
 
 
-@dataclass(frozen=True, slots=True)
-class Fix:
+class Fix(Record):
     """The smallest policy to add, whether re-checking with it allowed everything, the
     permissions no Allow can fix, and statements for conditional requirements, if they apply."""
 
@@ -96,8 +93,7 @@ class Fix:
     conditional_policy: dict[str, Any] | None = None
 
 
-@dataclass(frozen=True)
-class Report:
+class Report(Record):
     operation: str
     region: str
     account: str
@@ -107,7 +103,7 @@ class Report:
     warnings: tuple[str, ...]
     fix: Fix
     params_source: str = "<params>"
-    params_text: str | None = field(default=None, repr=False)
+    params_text: str | None = None
 
     @property
     def exit_code(self) -> int:

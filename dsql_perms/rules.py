@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import os
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from .errors import RulesError, UnknownOperationError, did_you_mean
+from .records import Record
 
 
-@dataclass(frozen=True, slots=True)
-class Requirement:
+class Requirement(Record):
     id: str
     action: str
     resources: tuple[str, ...]
@@ -29,8 +28,7 @@ class Requirement:
     conditional_when: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Operation:
+class Operation(Record):
     name: str
     boto3: str
     source_url: str
@@ -39,8 +37,7 @@ class Operation:
     requires: tuple[Requirement, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class RuleTable:
+class RuleTable(Record):
     operations: dict[str, Operation]
     region_sets: dict[str, tuple[str, ...]]
     unknown_context: tuple[str, ...]
@@ -64,13 +61,14 @@ class RuleTable:
         return None
 
 
-def rules_path() -> Path:
+def rules_path() -> str:
     """The rules file: inside the installed package, or `rules/` of a source checkout."""
-    packaged = Path(__file__).resolve().parent / "_rules" / "dsql.json"
-    if packaged.is_file():  # the wheel maps rules/ to dsql_perms/_rules/
+    here = os.path.dirname(os.path.realpath(__file__))
+    packaged = os.path.join(here, "_rules", "dsql.json")
+    if os.path.isfile(packaged):  # the wheel maps rules/ to dsql_perms/_rules/
         return packaged
-    checkout = Path(__file__).resolve().parent.parent / "rules" / "dsql.json"
-    if checkout.is_file():
+    checkout = os.path.join(os.path.dirname(here), "rules", "dsql.json")
+    if os.path.isfile(checkout):
         return checkout
     raise RulesError("the rules table is missing from this installation")
 
@@ -119,7 +117,8 @@ def load_rules() -> RuleTable:
     """The shipped rules table (read once)."""
     path = rules_path()
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        with open(path, encoding="utf-8") as file:
+            raw = json.load(file)
     except (OSError, ValueError) as exc:
         raise RulesError(f"{path}: cannot read the rules table: {exc}") from exc
     return parse_rules(raw)

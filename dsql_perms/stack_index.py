@@ -4,15 +4,14 @@ rest read (which lets evaluate() reuse decisions)."""
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from .matching import Hit, action_matches
 from .model import Reason
 from .policy import Policy, Statement
 from .policy_set import PolicySet
+from .records import Record
 
 
-class LayerPlan(NamedTuple):
+class LayerPlan(Record):
     """A layer's statements for one action: those that apply to every request of it
     (no condition, no principal, `Resource: "*"`) are decided once, the rest per request."""
 

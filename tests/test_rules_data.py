@@ -13,7 +13,7 @@ from dsql_perms.rules import load_rules, parse_rules, rules_path
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = json.loads((ROOT / "rules" / "schema" / "rules.schema.json").read_text())
-RAW_TEXT = rules_path().read_text()
+RAW_TEXT = Path(rules_path()).read_text()
 RAW = json.loads(RAW_TEXT)
 
 # IAM actions of the dsql service, from the Service Authorization Reference
@@ -153,5 +153,5 @@ def test_the_installed_package_ships_the_rules_table():
 
     package_dir = Path(dsql_perms.__file__).resolve().parent
     if "site-packages" in str(package_dir):
-        assert rules_path() == package_dir / "_rules" / "dsql.json"
-    assert rules_path().is_file()
+        assert Path(rules_path()) == package_dir / "_rules" / "dsql.json"
+    assert Path(rules_path()).is_file()

@@ -1,0 +1,116 @@
+"""`Record` behaves like typing.NamedTuple for every use our value types make of it."""
+
+import functools
+import importlib
+import pickle
+import pkgutil
+from typing import NamedTuple
+
+import pytest
+
+import dsql_perms
+from dsql_perms.records import Record
+
+
+def body(base):
+    class Point(base):
+        """A point."""
+
+        x: int
+        y: int = 0
+        label: str = "p"
+
+        @property
+        def norm(self):
+            return abs(self.x) + abs(self.y)
+
+        @classmethod
+        def origin(cls):
+            return cls(0)
+
+        def moved(self, dx):
+            return self._replace(x=self.x + dx)
+
+        @functools.cached_property
+        def cached(self):  # needs __set_name__; fails on tuples without __dict__ alike
+            return 1
+
+    return Point
+
+
+Typed, Cheap = body(NamedTuple), body(Record)
+
+
+@pytest.mark.parametrize(
+    "probe",
+    [
+        lambda P: P._fields,
+        lambda P: P._field_defaults,
+        lambda P: repr(P(1, 2)),
+        lambda P: P(1, 2) == (1, 2, "p"),
+        lambda P: hash(P(1, 2)) == hash((1, 2, "p")),
+        lambda P: P(3, -4).norm,
+        lambda P: tuple(P.origin()),
+        lambda P: tuple(P(1).moved(2)),
+        lambda P: P(1)._asdict(),
+        lambda P: P.__doc__,
+        lambda P: P.__name__,
+        lambda P: list(P.__annotations__),
+        lambda P: tuple(P._make([5, 6, "q"])),
+        lambda P: isinstance(P(1), tuple),
+    ],
+    ids=[
+        "fields",
+        "defaults",
+        "repr",
+        "eq",
+        "hash",
+        "property",
+        "classmethod",
+        "method-replace",
+        "asdict",
+        "doc",
+        "name",
+        "annotations",
+        "make",
+        "is-tuple",
+    ],
+)
+def test_record_answers_like_typing_namedtuple(probe):
+    assert probe(Cheap) == probe(Typed)
+
+
+def test_the_same_mistakes_are_refused():
+    for base in (NamedTuple, Record):
+        with pytest.raises(TypeError):
+
+            class Bad(base):
+                a: int = 1
+                b: int
+
+        with pytest.raises(AttributeError):
+
+            class Worse(base):
+                a: int
+
+                def _replace(self, **kw):
+                    return self
+
+
+def test_a_record_of_the_package_pickles_and_keeps_its_module():
+    from dsql_perms.arn import Arn
+
+    arn = Arn("aws", "dsql", "us-east-1", "111122223333", "cluster/abc")
+    assert pickle.loads(pickle.dumps(arn)) == arn
+    assert Arn.__module__ == "dsql_perms.arn"
+
+
+def test_every_record_of_the_package_has_its_annotated_fields_in_order():
+    for info in pkgutil.iter_modules(dsql_perms.__path__):
+        if info.name == "__main__":
+            continue
+        module = importlib.import_module(f"dsql_perms.{info.name}")
+        for value in vars(module).values():
+            ours = isinstance(value, type) and value.__module__ == module.__name__
+            if ours and issubclass(value, tuple) and hasattr(value, "_fields"):
+                assert value._fields == tuple(value.__annotations__), value

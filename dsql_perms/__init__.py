@@ -5,8 +5,6 @@ parameters, boto3 only by the live edge, click only by the command line. The liv
 the generator are loaded on first use.
 """
 
-import typing as _typing
-
 from ._version import __version__
 from .errors import DsqlPermsError
 from .evaluator import evaluate
@@ -17,7 +15,10 @@ from .policy_set import PolicySet
 from .report import Report, check
 from .rules import load_rules
 
-if _typing.TYPE_CHECKING:
+_TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
+if _TYPE_CHECKING:
+    from typing import Any
+
     from .least_privilege import generate_policy
     from .preflight import PreflightDenied, install_preflight, preflight
 
@@ -29,7 +30,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> _typing.Any:
+def __getattr__(name: str) -> "Any":
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'dsql_perms' has no attribute {name!r}")

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
 
 from .arn import CLUSTER_ARN, REGION, STREAM_ARN, UNKNOWN_CLUSTER_ID
 from .errors import InvalidParameterError
 from .model import ContextValue
 from .records import Record
 from .rules import Operation, RuleTable
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
 
 AWS_OWNED_KEY = "AWS_OWNED_KMS_KEY"
 _HOSTNAME = re.compile(r"([a-z0-9]{26})\.dsql(?:-[a-z0-9]+)?\.([a-z0-9-]+)\.on\.aws\.?")

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
 
 import click
 
@@ -24,6 +23,10 @@ from .cli_support import (
 )
 from .entry import EXIT_INPUT, guarded
 from .inputs import parse_context
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
 
 from .check_run import run_check
 from .cli_support import current_option, with_iac_options, with_stack_options
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
 
 
 @click.command("check")

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
 
 from .cli_io import load_iac, load_plan_file, read_current, read_params, write_output
 from .cli_support import current_option, params_option, with_iac_options
 from .errors import InputError, UsageError
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
 
 
 @click.command("generate")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
 
 from .errors import DsqlPermsError, InputError, UsageError
 from .inputs import (
@@ -23,6 +22,10 @@ from .inputs import (
 from .policy import Policy
 from .policy_set import PolicySet
 from .records import Record
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
 
 EXIT_INPUT = 2
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from .errors import DsqlPermsError, InputError
 from .inputs import load_object
 from .live import Collected, collect
 from .report import Report, check
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def _session(profile: str | None, region: str) -> Any:

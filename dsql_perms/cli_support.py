@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import functools
-from typing import Any
 
 import click
 
 from .cli_io import StackFiles
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
 
 operation_argument = click.argument("operation")
 params_option = click.option(

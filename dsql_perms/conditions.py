@@ -18,10 +18,13 @@ import operator
 import re
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
-from typing import Any, Literal
 
 from .records import Record
 from .wildcard import escape_literal, match
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
+if TYPE_CHECKING:
+    from typing import Any, Literal
 
 Tri = bool | None
 

@@ -12,9 +12,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
 
 from .model import AuthzRequest
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
 
 MANAGED_POLICY_LIMIT = 6144  # characters, white space not counted
 

@@ -8,12 +8,15 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from typing import Any
 
 from .arn import UNKNOWN_CLUSTER_ID, UNKNOWN_KEY_ID, partition_for_region
 from .errors import DsqlPermsError, InputError, did_you_mean
 from .iac import IacInput, SourcedCall
 from .inputs import read_text
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
 
 CLUSTER_TYPE = "AWS::DSQL::Cluster"
 _PROPERTIES = {

@@ -7,13 +7,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
 
 from .arn import UNKNOWN_CLUSTER_ID, UNKNOWN_KEY_ID, partition_for_region
 from .errors import DsqlPermsError, InputError
 from .iac import IacInput, SourcedCall
 from .inputs import parse_json, read_text
 from .jsonpos import positions
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
+
+    Call = tuple[str, dict[str, Any], dict[str, Any] | None]  # operation, params, current
 
 CLUSTER = "aws_dsql_cluster"
 PEERING = "aws_dsql_cluster_peering"
@@ -158,7 +163,6 @@ def _current(before: Mapping[str, Any]) -> dict[str, Any]:
     return current
 
 
-Call = tuple[str, dict[str, Any], dict[str, Any] | None]  # operation, params, current
 
 
 def _cluster_calls(

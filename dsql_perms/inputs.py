@@ -8,10 +8,15 @@ import json
 import os
 import sys
 from collections.abc import Mapping
-from typing import Any
 
 from .errors import InputError, PolicyParseError
-from .policy import Policy, PolicyKind, parse_policy
+from .policy import Policy, parse_policy
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
+
+    from .policy import PolicyKind
 
 MAX_BYTES = 1024 * 1024
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable, Mapping
-from typing import Any
 
 from .errors import DsqlPermsError, InputError
 from .evaluator import evaluate
@@ -20,6 +19,10 @@ from .planner import PlannedCall, plan
 from .policy import parse_policy
 from .policy_set import PolicySet
 from .wildcard import match, overlaps
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
 
 CALL_KEYS = ("operation", "region", "params", "current", "principal", "description")
 

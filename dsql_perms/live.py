@@ -11,13 +11,18 @@ import json
 import urllib.parse
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from .arn import Principal
 from .errors import DsqlPermsError
-from .policy import Policy, PolicyKind, parse_policy
+from .policy import Policy, parse_policy
 from .policy_set import PolicySet
 from .report import Gap
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
+
+    from .policy import PolicyKind
 
 DENIED_CODES = frozenset(
     {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError"}

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from typing import Any
 
 from .arn import (
     ACCOUNT_ID,
@@ -24,6 +23,10 @@ from .bindings import Bindings, compute_bindings
 from .errors import InvalidParameterError, PlanningError
 from .model import AuthzRequest, ContextValue
 from .rules import Operation, Requirement, RuleTable, load_rules
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
 
 _TEMPLATE = re.compile(r"\$\{([A-Za-z]+)\}")
 

@@ -11,13 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import lru_cache
-from typing import Any, Literal, TypeGuard
 
 from .conditions import Clause, ConditionError, compile_clause
 from .errors import PolicyParseError, did_you_mean
 from .records import Record
 
-PolicyKind = Literal["identity", "resource"]
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
+if TYPE_CHECKING:
+    from typing import Any, Literal, TypeGuard
+
+    PolicyKind = Literal["identity", "resource"]
+
 VERSIONS = ("2012-10-17", "2008-10-17")
 _TOP_KEYS = ("Version", "Id", "Statement")
 _STATEMENT_KEYS = (

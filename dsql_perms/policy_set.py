@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
 
-from .policy import Policy, PolicyKind, parse_policy
+from .policy import Policy, parse_policy
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
+
+    from .policy import PolicyKind
 
 
 def _as_policy(item: Policy | Mapping[str, Any], name: str, kind: PolicyKind) -> Policy:

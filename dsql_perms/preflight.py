@@ -6,13 +6,16 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Mapping
-from typing import Any
 
 from .bindings import AWS_OWNED_KEY
 from .errors import DsqlPermsError
 from .live import collect
 from .report import Report, check
 from .rules import load_rules
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
 
 logger = logging.getLogger("dsql_perms")
 

@@ -11,7 +11,10 @@ it to typing.NamedTuple's behaviour.
 from __future__ import annotations
 
 from collections import namedtuple
-from typing import TYPE_CHECKING, Any
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
 
 if TYPE_CHECKING:
     from typing import NamedTuple as Record

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from ._version import __version__
 from .model import Decision
 from .report import SCHEMA_VERSION, CheckResult, Report
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
 
 _MARK = {
     Decision.ALLOWED: "✓ allowed",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 from xml.etree import ElementTree as ET
 
 from ._version import __version__
@@ -11,6 +10,10 @@ from .jsonpos import locate
 from .model import Decision
 from .render import trigger_path
 from .report import CheckResult, Report
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
 
 INFO_URI = "https://github.com/dsql-perms/dsql-perms"
 RULES = {

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from .generator import MANAGED_POLICY_LIMIT, policy_size, split_policy
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def split_if_needed(document: dict[str, Any]) -> tuple[list[dict[str, Any]], str | None]:

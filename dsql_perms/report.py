@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from .errors import DsqlPermsError
 from .evaluator import evaluate
@@ -14,6 +13,10 @@ from .planner import PlannedCall, plan
 from .policy import parse_policy
 from .policy_set import PolicySet
 from .records import Record
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
 
 SCHEMA_VERSION = "1.0"
 FIX_POLICY_NAME = "proposed-fix"

@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 import os
 from functools import cache
-from typing import Any
 
 from .errors import RulesError, UnknownOperationError, did_you_mean
 from .records import Record
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class Requirement(Record):

@@ -5,11 +5,13 @@ a prompt to look, not proof that either side is wrong."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from .arn import Principal
 from .live import _call
 from .report import Report
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
 
 _THEIRS = {"allowed": "allowed", "explicitDeny": "explicit_deny", "implicitDeny": "implicit_deny"}
 

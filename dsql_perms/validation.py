@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from typing import Any
 
 from .errors import InvalidParameterError, UnknownOperationError, did_you_mean
 from .validation_cache import cache_key, is_known_valid, remember_valid
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
 
 
 @cache

@@ -24,7 +24,10 @@ import json
 import math
 import os
 from importlib.machinery import PathFinder
-from typing import Any
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
 
 CACHE_FILE = "validated-params-v1"
 MAX_ENTRIES = 4096

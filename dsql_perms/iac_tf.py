@@ -163,8 +163,6 @@ def _current(before: Mapping[str, Any]) -> dict[str, Any]:
     return current
 
 
-
-
 def _cluster_calls(
     actions: list[str], before: dict[str, Any], after: dict[str, Any], unknown: dict[str, Any]
 ) -> list[Call]:

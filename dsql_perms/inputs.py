@@ -48,8 +48,10 @@ def read_text(path: str) -> str:
             raise InputError(f"cannot read: {exc.strerror or exc}", source=name) from exc
     if len(data) > MAX_BYTES:
         raise InputError("larger than 1 MiB", source=name)
+    if data.startswith(b"\xef\xbb\xbf"):  # a byte-order mark (the utf-8-sig codec costs an import)
+        data = data[3:]
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(f"not UTF-8 text (byte {exc.start})", source=name) from exc
 

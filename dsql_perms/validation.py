@@ -11,7 +11,7 @@ import re
 from functools import cache
 
 from .errors import InvalidParameterError, UnknownOperationError, did_you_mean
-from .validation_cache import cache_key, is_known_valid, remember_valid
+from .validation_cache import cache_entry, is_known_valid, remember_valid
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
 if TYPE_CHECKING:
@@ -81,8 +81,8 @@ def validate_params(operation: str, params: dict[str, Any], *, source: str) -> N
     Parameters botocore accepted before (same model, same botocore) are not validated again;
     see validation_cache.
     """
-    key = cache_key(operation, params)
-    if key is not None and is_known_valid(key):
+    entry = cache_entry(operation, params)
+    if entry is not None and is_known_valid(entry):
         return
     import botocore.validate
 
@@ -107,5 +107,5 @@ def validate_params(operation: str, params: dict[str, Any], *, source: str) -> N
     if errors:
         place, _, message = errors[0].partition(": ")
         raise InvalidParameterError(message, source=source, where=place)
-    if key is not None:
-        remember_valid(key)
+    if entry is not None:
+        remember_valid(entry)

@@ -3,34 +3,38 @@
 Importing botocore's validator costs about ten times Python's own start-up, so a repeated
 `dsql-perms check` of the same parameters would spend most of its time there. botocore
 stays the judge: an entry is written only after botocore (and our pattern and length checks)
-accepted the parameters, and its key is a SHA-256 over everything the verdict depends on:
+accepted the parameters, and a hit needs an entry whose whole text equals:
 
-- the operation and the parameters, serialised canonically (only plain JSON values are
-  cached, so two different inputs can never share a serialisation);
-- the DSQL model files botocore's default loader reads (`~/.aws/models/dsql` and
-  `botocore/data/dsql`, every file's path and bytes), botocore's version and validator
-  source, and our own validation code.
+- a stamp of what the verdict depends on: the path, size and modification time of the DSQL
+  model files botocore's default loader reads (`~/.aws/models/dsql`, `botocore/data/dsql`),
+  of botocore's version, model, loader and validator modules, and of our validation code
+  (the same test Python uses to trust a cached .pyc);
+- the operation and the parameters, serialised canonically (only plain JSON values of at
+  most MAX_PARAMS_CHARS are cached, so two different inputs never share a serialisation).
 
-Rejected parameters are never cached (the error message comes from botocore each time).
-The cache is one file of hex keys under `$DSQL_PERMS_CACHE_DIR`, else
-`$XDG_CACHE_HOME/dsql-perms`, else `~/.cache/dsql-perms`; `DSQL_PERMS_CACHE_DIR=off` (or
-empty) turns it off. Failing to read or write it only costs the time it would have saved.
+An entry is a small file named after the CRC-32 of that text; the comparison is of the full
+text, so a CRC collision is only a miss. Rejected parameters are never cached (the error
+message comes from botocore each time). The entries live under `$DSQL_PERMS_CACHE_DIR`,
+else `$XDG_CACHE_HOME/dsql-perms`, else `~/.cache/dsql-perms`; `DSQL_PERMS_CACHE_DIR=off`
+(or empty) turns the cache off. Failing to read or write it only costs the time it would
+have saved. (No hashlib: loading OpenSSL would cost a good part of what the cache saves.)
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import os
+import zlib
 from importlib.machinery import PathFinder
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
 if TYPE_CHECKING:
     from typing import Any
 
-CACHE_FILE = "validated-params-v1"
-MAX_ENTRIES = 4096
+ENTRIES = "validated-params-v2"
+MAX_ENTRIES = 512
+MAX_PARAMS_CHARS = 16_384
 
 
 def cache_dir() -> str | None:
@@ -54,86 +58,87 @@ def is_plain_json(value: Any) -> bool:
     return value is None or kind in (str, int, bool)
 
 
-def _add_tree(digest: Any, root: str) -> None:
-    """Every file under root, by relative path and content, in a stable order."""
-    for folder, dirs, files in sorted(os.walk(root)):
+def _stamps(path: str) -> list[str]:
+    """`path size mtime` of a file, or of every file under a directory (none if absent)."""
+    if os.path.isfile(path):
+        status = os.stat(path)
+        return [f"{path} {status.st_size} {status.st_mtime_ns}"]
+    found = []
+    for folder, dirs, files in os.walk(path):
         dirs.sort()
         for name in sorted(files):
-            path = os.path.join(folder, name)
-            digest.update(os.path.relpath(path, root).encode() + b"\0")
-            with open(path, "rb") as file:
-                digest.update(file.read() + b"\0")
-
-
-def _add_file(digest: Any, path: str) -> None:
-    with open(path, "rb") as file:
-        digest.update(file.read() + b"\0")
+            found += _stamps(os.path.join(folder, name))
+    return found
 
 
 def model_fingerprint() -> str | None:
-    """A digest of what botocore's verdict depends on, found without importing botocore."""
+    """What botocore's verdict depends on, found without importing botocore."""
     spec = PathFinder.find_spec("botocore")
     if spec is None or not spec.submodule_search_locations:
         return None
     botocore_dir = next(iter(spec.submodule_search_locations))
-    digest = hashlib.sha256(b"dsql-perms validation cache v1\0")
+    paths = [
+        *(os.path.join(botocore_dir, name) for name in _BOTOCORE_MODULES),
+        os.path.join(os.path.expanduser("~"), ".aws", "models", "dsql"),
+        os.path.join(botocore_dir, "data", "dsql"),
+        os.path.join(os.path.dirname(os.path.abspath(__file__)), "validation.py"),
+    ]
     try:
-        for name in ("__init__.py", "validate.py", "model.py", "loaders.py"):
-            _add_file(digest, os.path.join(botocore_dir, name))
-        for root in (
-            os.path.join(os.path.expanduser("~"), ".aws", "models", "dsql"),
-            os.path.join(botocore_dir, "data", "dsql"),
-        ):
-            digest.update(root.encode() + b"\0")
-            _add_tree(digest, root)
-        _add_file(digest, os.path.join(os.path.dirname(__file__), "validation.py"))
+        return "\n".join(stamp for path in paths for stamp in _stamps(path))
     except OSError:
         return None
-    return digest.hexdigest()
 
 
-def cache_key(operation: str, params: Any) -> str | None:
-    """The key for these parameters, or None when they cannot be cached."""
+_BOTOCORE_MODULES = ("__init__.py", "validate.py", "model.py", "loaders.py", "utils.py")
+
+
+def cache_entry(operation: str, params: Any) -> str | None:
+    """The text of the entry for these parameters, or None when they cannot be cached."""
     if cache_dir() is None or not is_plain_json(params):
+        return None
+    canonical = json.dumps([operation, params], sort_keys=True, separators=(",", ":"))
+    if len(canonical) > MAX_PARAMS_CHARS:
         return None
     fingerprint = model_fingerprint()
     if fingerprint is None:
         return None
-    canonical = json.dumps([operation, params], sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(f"{fingerprint}\0{canonical}".encode()).hexdigest()
+    return f"dsql-perms validation cache v2\n{fingerprint}\n{canonical}\n"
 
 
-def _cache_path() -> str | None:
+def _entry_path(entry: str) -> str | None:
     folder = cache_dir()
-    return None if folder is None else os.path.join(folder, CACHE_FILE)
+    if folder is None:
+        return None
+    return os.path.join(folder, ENTRIES, f"{zlib.crc32(entry.encode()):08x}")
 
 
-def is_known_valid(key: str) -> bool:
-    path = _cache_path()
+def is_known_valid(entry: str) -> bool:
+    path = _entry_path(entry)
     if path is None:
         return False
     try:
-        with open(path, encoding="ascii") as file:
-            return key in file.read().split()
+        with open(path, encoding="utf-8") as file:
+            return file.read(len(entry) + 1) == entry
     except (OSError, ValueError):
         return False
 
 
-def remember_valid(key: str) -> None:
-    """Append the key; keep the newest half when the file grows past MAX_ENTRIES."""
-    path = _cache_path()
+def remember_valid(entry: str) -> None:
+    """Write the entry (atomically); past MAX_ENTRIES, drop the older half."""
+    path = _entry_path(entry)
     if path is None:
         return
+    folder = os.path.dirname(path)
     try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "a", encoding="ascii") as file:  # one short append: atomic on POSIX
-            file.write(key + "\n")
-        if os.path.getsize(path) > MAX_ENTRIES * (len(key) + 1):
-            with open(path, encoding="ascii") as file:
-                keys = file.read().split()
-            temporary = f"{path}.{os.getpid()}.tmp"
-            with open(temporary, "w", encoding="ascii") as file:
-                file.write("".join(k + "\n" for k in keys[-MAX_ENTRIES // 2 :]))
-            os.replace(temporary, path)
+        os.makedirs(folder, exist_ok=True)
+        temporary = f"{path}.{os.getpid()}.tmp"
+        with open(temporary, "w", encoding="utf-8") as file:
+            file.write(entry)
+        os.replace(temporary, path)
+        names = os.listdir(folder)
+        if len(names) > MAX_ENTRIES:
+            by_age = sorted(names, key=lambda n: os.stat(os.path.join(folder, n)).st_mtime_ns)
+            for name in by_age[: len(names) - MAX_ENTRIES // 2]:
+                os.remove(os.path.join(folder, name))
     except (OSError, ValueError):
         return

@@ -13,7 +13,7 @@ import pytest
 from dsql_perms import validation_cache
 from dsql_perms.errors import InvalidParameterError
 from dsql_perms.validation import validate_params
-from dsql_perms.validation_cache import cache_dir, cache_key, is_known_valid, is_plain_json
+from dsql_perms.validation_cache import cache_dir, cache_entry, is_known_valid, is_plain_json
 
 ROOT = Path(__file__).resolve().parent.parent
 PARAMS = json.loads((ROOT / "examples" / "multi-region-create.json").read_text())
@@ -23,11 +23,11 @@ PARAMS = json.loads((ROOT / "examples" / "multi-region-create.json").read_text()
 def cache(tmp_path, monkeypatch):
     folder = tmp_path / "cache"
     monkeypatch.setenv("DSQL_PERMS_CACHE_DIR", str(folder))
-    return folder / validation_cache.CACHE_FILE
+    return folder / validation_cache.ENTRIES
 
 
-def entries(path):
-    return path.read_text().split() if path.exists() else []
+def entries(folder):
+    return sorted(p.read_text() for p in folder.iterdir()) if folder.exists() else []
 
 
 @pytest.mark.parametrize(
@@ -55,17 +55,18 @@ def test_the_cache_directory_follows_the_environment(monkeypatch, tmp_path):
     assert cache_dir() == str(tmp_path / "home" / ".cache" / "dsql-perms")
     for off in ("off", "", " "):
         monkeypatch.setenv("DSQL_PERMS_CACHE_DIR", off)
-        assert cache_dir() is None and cache_key("CreateCluster", {}) is None
+        assert cache_dir() is None and cache_entry("CreateCluster", {}) is None
 
 
 def test_accepted_parameters_are_remembered_and_the_next_check_skips_botocore(cache, tmp_path):
     validate_params("CreateCluster", PARAMS, source="p.json")
-    key = cache_key("CreateCluster", PARAMS)
-    assert entries(cache) == [key] and is_known_valid(key)
+    entry = cache_entry("CreateCluster", PARAMS)
+    assert entries(cache) == [entry] and is_known_valid(entry)
     reordered = dict(reversed(list(PARAMS.items())))
-    assert cache_key("CreateCluster", reordered) == key
-    assert cache_key("UpdateCluster", PARAMS) != key
-    assert cache_key("CreateCluster", {**PARAMS, "deletionProtectionEnabled": False}) != key
+    assert cache_entry("CreateCluster", reordered) == entry
+    assert cache_entry("UpdateCluster", PARAMS) != entry
+    changed = cache_entry("CreateCluster", {**PARAMS, "deletionProtectionEnabled": False})
+    assert changed != entry and not is_known_valid(changed)
     program = (
         "import sys, json\n"
         "from dsql_perms.validation import validate_params\n"
@@ -130,14 +131,35 @@ def test_a_customer_model_that_rejects_the_parameters_is_not_hidden_by_a_stale_e
     assert len(entries(cache)) == 1
 
 
-def test_a_corrupt_or_unwritable_cache_only_costs_time(cache):
-    cache.parent.mkdir()
-    cache.write_bytes(b"\xff\xfe garbage \x00")
+def test_a_corrupt_colliding_or_unwritable_cache_only_costs_time(cache):
+    entry = cache_entry("CreateCluster", PARAMS)
+    path = Path(validation_cache._entry_path(entry))
+    cache.mkdir(parents=True)
+    path.write_bytes(b"\xff\xfe garbage \x00")
+    assert not is_known_valid(entry)
     validate_params("CreateCluster", PARAMS, source="p.json")
-    cache.unlink()
-    cache.mkdir()  # a directory where the file should be: neither read nor written
+    assert is_known_valid(entry)
+    path.write_text(entry.replace("us-west-2", "us-west-1"))  # another entry, same name
+    assert not is_known_valid(entry)
+    path.unlink()
+    path.mkdir()  # a directory where the entry should be: neither read nor written
     validate_params("CreateCluster", PARAMS, source="p.json")
-    assert cache.is_dir()
+    assert path.is_dir() and not is_known_valid(entry)
+
+
+def test_a_changed_model_file_or_botocore_module_changes_the_entry(cache, monkeypatch, tmp_path):
+    before = cache_entry("CreateCluster", PARAMS)
+    stamps = validation_cache._stamps
+
+    def touched(path):
+        return [s + " touched" if "validate.py" in s else s for s in stamps(path)]
+
+    monkeypatch.setattr(validation_cache, "_stamps", touched)
+    assert cache_entry("CreateCluster", PARAMS) != before
+    import botocore
+
+    model = Path(botocore.__file__).parent / "data" / "dsql"
+    assert any(str(model) in line for line in before.splitlines())
 
 
 def test_parameters_that_are_not_plain_json_are_validated_every_time(cache):
@@ -150,10 +172,17 @@ def test_parameters_that_are_not_plain_json_are_validated_every_time(cache):
     assert entries(cache) == []
 
 
-def test_the_file_keeps_the_newest_half_when_it_outgrows_its_limit(cache, monkeypatch):
+def test_the_cache_keeps_the_newest_half_when_it_outgrows_its_limit(cache, monkeypatch):
     monkeypatch.setattr(validation_cache, "MAX_ENTRIES", 8)
-    keys = [f"{i:064x}" for i in range(9)]
-    for key in keys:
-        validation_cache.remember_valid(key)
-    assert entries(cache) == keys[-4:]
-    assert not is_known_valid(keys[0]) and is_known_valid(keys[-1])
+    texts = [f"entry {i}\n" for i in range(9)]
+    for i, text in enumerate(texts):
+        validation_cache.remember_valid(text)
+        path = validation_cache._entry_path(text)
+        os.utime(path, ns=(i * 10**9, i * 10**9))  # distinct ages even on coarse clocks
+    assert len(entries(cache)) <= 8
+    assert not is_known_valid(texts[0]) and is_known_valid(texts[-1])
+
+
+def test_large_parameters_are_validated_every_time(cache):
+    params = {**PARAMS, "tags": {f"k{i}": "v" * 200 for i in range(100)}}
+    assert cache_entry("CreateCluster", params) is None

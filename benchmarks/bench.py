@@ -188,7 +188,7 @@ def bench_matcher():
     return min(runs) * 1000
 
 
-def bench_cold_start(runs=21):
+def bench_cold_start(runs=31):
     """Median wall times (s) of fresh processes, interleaved so machine noise hits all alike."""
     script = Path(sys.executable).parent / "dsql-perms"
     command = [str(script)] if script.exists() else [shutil.which("dsql-perms") or "dsql-perms"]

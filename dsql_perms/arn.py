@@ -7,7 +7,7 @@ import re
 from .errors import InvalidArnError
 from .records import Record
 
-# From the DSQL service model (botocore): ClusterArn, ClusterId, StreamArn.
+# From the DSQL service model (botocore): ClusterArn, StreamArn.
 CLUSTER_ARN = re.compile(
     r"arn:(aws(?:-[^:]+)?):dsql:([a-z0-9-]{1,20}):([0-9]{12}):cluster/([a-z0-9]{26})"
 )
@@ -15,7 +15,6 @@ STREAM_ARN = re.compile(
     r"arn:(aws(?:-[^:]+)?):dsql:([a-z0-9-]{1,20}):([0-9]{12}):cluster/([a-z0-9]{26})"
     r"/stream/([a-z0-9]{26})"
 )
-CLUSTER_ID = re.compile(r"[a-z0-9]{26}")
 # Stand-ins for values only known after deployment (infrastructure-as-code inputs): a
 # cluster id and a KMS key id that pass the model's patterns. The planner turns resources
 # holding them into wildcard placeholders (one concrete ARN we cannot know).

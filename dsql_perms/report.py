@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from .errors import DsqlPermsError
 from .evaluator import evaluate
 from .generator import policy_document, statements_for
-from .iac import SourcedCall
 from .model import AuthzRequest, Decision, EvalResult, Reason
 from .planner import PlannedCall, plan
 from .policy import parse_policy
@@ -17,6 +16,8 @@ from .records import Record
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
 if TYPE_CHECKING:
     from typing import Any
+
+    from .iac import SourcedCall
 
 SCHEMA_VERSION = "1.0"
 FIX_POLICY_NAME = "proposed-fix"

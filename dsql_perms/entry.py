@@ -13,6 +13,7 @@ and the parses against click's on generated command lines.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Sequence
 
@@ -103,6 +104,11 @@ def guarded(run: Callable[[], int]) -> int:
     """Run a command: our errors become one line on stderr and exit code 2, never a traceback."""
     try:
         return run()
+    except BrokenPipeError:
+        # The reader went away (`| head`): stop quietly with click's code for it, 1.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
     except DsqlPermsError as exc:
         _error(f"dsql-perms: error: {one_line(str(exc))}")
     except RecursionError:

@@ -181,3 +181,19 @@ def test_a_repeated_check_loads_neither_click_nor_botocore(tmp_path):
         lines.append(next(x for x in done.stderr.splitlines() if x.startswith("LOADED")))
     assert "'botocore'" in lines[0] and "'click'" not in lines[0]
     assert lines[1] == "LOADED 1 []"
+
+
+@pytest.mark.parametrize(
+    "argv", [CHECK, [*CHECK, "--format", "json"], ["rules"]], ids=["check", "json", "click-rules"]
+)
+def test_a_reader_that_goes_away_ends_the_command_quietly(tmp_path, argv):
+    """`dsql-perms check ... | head -1`: no traceback, no error line, click's exit code 1."""
+    script = Path(sys.executable).parent / "dsql-perms"
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "dsql_perms"]
+    with subprocess.Popen(
+        [*command, *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path
+    ) as process:
+        process.stdout.close()  # before the command writes anything
+        stderr = process.stderr.read().decode()
+        assert process.wait(timeout=60) == 1
+    assert stderr == ""

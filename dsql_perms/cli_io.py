@@ -27,6 +27,8 @@ TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up t
 if TYPE_CHECKING:
     from typing import Any
 
+    from .policy import PolicyKind
+
 EXIT_INPUT = 2
 
 
@@ -91,48 +93,26 @@ class StackFiles(Record):
     key_policy: str | None = None
 
     def build(self, policy: tuple[str, ...], principal: str | None) -> PolicySet:
-        """Read every file into the PolicySet evaluate() takes."""
-        return build_policy_set(
-            policy,
-            self.scp,
-            self.rcp,
-            self.boundary,
-            self.session_policy,
-            self.resource_policy,
-            self.key_policy,
-            principal,
+        """Read every file, and the identity policies, into the PolicySet evaluate() takes."""
+        identity, found_boundary = identity_policies(policy, principal)
+        return PolicySet(
+            identity=identity,
+            boundary=_one_policy(self.boundary, "identity") or found_boundary,
+            session=_one_policy(self.session_policy, "identity"),
+            scps=[load_policies(p) for p in self.scp],
+            rcps=[load_policies(p, "resource") for p in self.rcp],
+            resource=[p for path in self.resource_policy for p in load_policies(path, "resource")],
+            key_policy=_one_policy(self.key_policy, "resource"),
         )
 
 
-def build_policy_set(
-    policy: tuple[str, ...],
-    scp: tuple[str, ...],
-    rcp: tuple[str, ...],
-    boundary: str | None,
-    session_policy: str | None,
-    resource_policy: tuple[str, ...],
-    key_policy: str | None,
-    principal: str | None,
-) -> PolicySet:
-    identity, found_boundary = identity_policies(policy, principal)
-
-    def one(path: str | None, kind: str) -> Policy | None:
-        if path is None:
-            return None
-        policies = load_policies(path, "resource" if kind == "resource" else "identity")
-        if len(policies) != 1:
-            raise InputError("expects exactly one policy document", source=path)
-        return policies[0]
-
-    return PolicySet(
-        identity=identity,
-        boundary=one(boundary, "identity") or found_boundary,
-        session=one(session_policy, "identity"),
-        scps=[load_policies(p) for p in scp],
-        rcps=[load_policies(p, "resource") for p in rcp],
-        resource=[p for path in resource_policy for p in load_policies(path, "resource")],
-        key_policy=one(key_policy, "resource"),
-    )
+def _one_policy(path: str | None, kind: PolicyKind) -> Policy | None:
+    if path is None:
+        return None
+    policies = load_policies(path, kind)
+    if len(policies) != 1:
+        raise InputError("expects exactly one policy document", source=path)
+    return policies[0]
 
 
 def write_output(text: str, output: str | None) -> None:

@@ -10,24 +10,10 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from readme_example import ACC, CHECK, EX, ROOT
 
 from dsql_perms.entry import main
 
-ROOT = Path(__file__).resolve().parent.parent
-EX = ROOT / "examples"
-ACC = "111122223333"
-CHECK = [
-    "check",
-    "create_cluster",
-    "--params",
-    str(EX / "multi-region-create.json"),
-    "--region",
-    "us-east-1",
-    "--account",
-    ACC,
-    "--policy",
-    str(EX / "deploy-role-policy.json"),
-]
 REPORT_SCHEMA = json.loads(
     (resources.files("dsql_perms") / "schemas" / "report.schema.json").read_text()
 )

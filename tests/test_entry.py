@@ -13,26 +13,11 @@ import click
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from readme_example import ACC, CHECK, EX
 
 from dsql_perms import cli as click_cli
 from dsql_perms import entry
 from dsql_perms.cli_check import check_command
-
-ROOT = Path(__file__).resolve().parent.parent
-EX = ROOT / "examples"
-ACC = "111122223333"
-CHECK = [
-    "check",
-    "create_cluster",
-    "--params",
-    str(EX / "multi-region-create.json"),
-    "--region",
-    "us-east-1",
-    "--account",
-    ACC,
-    "--policy",
-    str(EX / "deploy-role-policy.json"),
-]
 
 
 def test_the_option_table_is_clicks_definition_of_check():

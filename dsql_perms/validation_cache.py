@@ -42,7 +42,12 @@ def cache_dir() -> str | None:
     configured = os.environ.get("DSQL_PERMS_CACHE_DIR")
     if configured is not None:
         return None if configured.strip() in ("", "off") else configured
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    base = os.environ.get("XDG_CACHE_HOME")
+    if not base:
+        home = os.path.expanduser("~")
+        if home.startswith("~"):  # no home directory: no cache, rather than a `~` in the cwd
+            return None
+        base = os.path.join(home, ".cache")
     return os.path.join(base, "dsql-perms")
 
 

@@ -53,6 +53,9 @@ def test_the_cache_directory_follows_the_environment(monkeypatch, tmp_path):
     monkeypatch.delenv("XDG_CACHE_HOME")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert cache_dir() == str(tmp_path / "home" / ".cache" / "dsql-perms")
+    monkeypatch.delenv("HOME")
+    monkeypatch.setattr("os.path.expanduser", lambda path: path)  # a user without a home
+    assert cache_dir() is None
     for off in ("off", "", " "):
         monkeypatch.setenv("DSQL_PERMS_CACHE_DIR", off)
         assert cache_dir() is None and cache_entry("CreateCluster", {}) is None

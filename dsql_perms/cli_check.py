@@ -32,7 +32,9 @@ if TYPE_CHECKING:
 @click.option("--live", is_flag=True, help="Read policies and state from AWS (boto3 credentials).")
 @click.option("--profile", help="The AWS profile for --live.")
 @click.option(
-    "--no-scps", is_flag=True, help="With --live: do not read SCPs (assume none restricts)."
+    "--no-scps",
+    is_flag=True,
+    help="With --live: do not read SCPs or RCPs (assume none restricts).",
 )
 @click.option("--collected", "collected_path", help="A file written by `dsql-perms collect`.")
 @click.option(
@@ -58,7 +60,7 @@ def check_command(**arguments: Any) -> int:
 @click.option("--cluster", "cluster_identifier", help="Also read this cluster's state and policy.")
 @click.option("--key", "keys", multiple=True, help="Also read this KMS key's policy (repeat).")
 @click.option("--profile", help="The AWS profile to read with.")
-@click.option("--no-scps", is_flag=True, help="Do not read SCPs.")
+@click.option("--no-scps", is_flag=True, help="Do not read SCPs or RCPs.")
 @click.option("--output", required=True, help="Where to save what was read (JSON).")
 def collect_command(
     principal: str | None,

@@ -87,6 +87,7 @@ def check_collected(
         gaps=tuple(collected.gaps),
         service_linked_role_exists=collected.service_linked_role_exists,
     )
+    report = report._replace(warnings=(*report.warnings, *collected.notes))
     if cross_check:
         if session is None:
             raise InputError(

@@ -73,12 +73,14 @@ class Collected:
     identity: list[tuple[str, Any]] = field(default_factory=list)  # (name, document)
     boundary: tuple[str, Any] | None = None
     scps: list[list[tuple[str, Any]]] = field(default_factory=list)
+    rcps: list[list[tuple[str, Any]]] = field(default_factory=list)
     resource: list[tuple[str, Any]] = field(default_factory=list)
     key_policies: dict[str, Any] = field(default_factory=dict)
     current: dict[str, Any] | None = None
     service_linked_role_exists: bool | None = None
     gaps: list[Gap] = field(default_factory=list)
     resolved_keys: dict[str, str] = field(default_factory=dict)  # as named -> key ARN
+    notes: list[str] = field(default_factory=list)  # for the report's warnings
 
     def policy_set(self) -> PolicySet:
         def parsed(items: Iterable[tuple[str, Any]], kind: PolicyKind) -> list[Policy]:
@@ -88,6 +90,7 @@ class Collected:
             identity=parsed(self.identity, "identity"),
             boundary=parsed([self.boundary], "identity")[0] if self.boundary else None,
             scps=[parsed(level, "identity") for level in self.scps],
+            rcps=[parsed(level, "resource") for level in self.rcps],
             resource=parsed(self.resource, "resource"),
             key_policies={
                 arn: parse_policy(doc, name=f"key policy of {arn}", kind="resource")
@@ -105,6 +108,7 @@ class Collected:
             if self.boundary
             else None,
             "scps": [[{"name": n, "document": d} for n, d in level] for level in self.scps],
+            "rcps": [[{"name": n, "document": d} for n, d in level] for level in self.rcps],
             "resource": [{"name": n, "document": d} for n, d in self.resource],
             "key_policies": self.key_policies,
             "current": self.current,
@@ -112,6 +116,7 @@ class Collected:
             "gaps": [
                 {"layer": g.layer, "message": g.message, "resource": g.resource} for g in self.gaps
             ],
+            "notes": self.notes,
         }
 
     @classmethod
@@ -126,11 +131,13 @@ class Collected:
             identity=pairs(data.get("identity", [])),
             boundary=(boundary["name"], boundary["document"]) if boundary else None,
             scps=[pairs(level) for level in data.get("scps", [])],
+            rcps=[pairs(level) for level in data.get("rcps", [])],
             resource=pairs(data.get("resource", [])),
             key_policies=dict(data.get("key_policies", {})),
             current=data.get("current"),
             service_linked_role_exists=data.get("service_linked_role_exists"),
             gaps=[Gap(g["layer"], g["message"], g.get("resource")) for g in data.get("gaps", [])],
+            notes=[str(n) for n in data.get("notes", [])],
         )
 
 
@@ -228,49 +235,92 @@ def _identity(iam: Any, caller: Principal, out: Collected) -> None:
         _gap(out, "boundary", f"the permissions boundary of {kind.lower()} `{name}`", denied)
 
 
-def _scps(org: Any, account: str, out: Collected) -> None:
+# Organization policy types that limit principals (SCPs) and resources (RCPs), read root first.
+_ORGANIZATION_POLICIES = (
+    ("SERVICE_CONTROL_POLICY", "scp", "service control policies"),
+    ("RESOURCE_CONTROL_POLICY", "rcp", "resource control policies"),
+)
+
+
+_MAX_DEPTH = 8
+
+
+def _organization_policies(org: Any, account: str, out: Collected) -> None:
+    """SCP and RCP levels (root, OUs, account) of the account, for the policy types the root
+    has enabled. They do not apply to the management account (AWS Organizations user guide:
+    "SCPs don't affect users or roles in the management account"; likewise RCPs for its
+    resources), nor in an organization without all features."""
     from botocore.exceptions import ClientError
 
     try:
         try:
-            _call(org, "organizations:DescribeOrganization", "describe_organization")
+            organization = _call(
+                org, "organizations:DescribeOrganization", "describe_organization"
+            )["Organization"]
         except ClientError as exc:
             if _code(exc) == "AWSOrganizationsNotInUseException":
                 return
             raise
+        if organization.get("FeatureSet", "ALL") != "ALL":
+            return
+        if organization.get("MasterAccountId") == account:
+            out.notes.append(
+                f"account {account} is the organization's management account: "
+                "SCPs and RCPs do not apply to it"
+            )
+            return
         targets = [account]
-        child = account
-        while True:
-            parents = _call(org, "organizations:ListParents", "list_parents", ChildId=child)[
+        for _ in range(_MAX_DEPTH):  # root, up to five levels of OUs, the account
+            parents = _call(org, "organizations:ListParents", "list_parents", ChildId=targets[-1])[
                 "Parents"
             ]
             if not parents:
                 break
-            child = parents[0]["Id"]
-            targets.append(child)
+            targets.append(parents[0]["Id"])
             if parents[0]["Type"] == "ROOT":
                 break
-        for target in reversed(targets):  # root first, account last
-            summaries = _pages(
-                org,
-                "organizations:ListPoliciesForTarget",
-                "list_policies_for_target",
-                "Policies",
-                TargetId=target,
-                Filter="SERVICE_CONTROL_POLICY",
-            )
-            level = []
-            for summary in summaries:
-                content = _call(
-                    org, "organizations:DescribePolicy", "describe_policy", PolicyId=summary["Id"]
-                )
-                level.append(
-                    (summary.get("Name", summary["Id"]), _document(content["Policy"]["Content"]))
-                )
-            out.scps.append(level)
+        roots = _call(org, "organizations:ListRoots", "list_roots")["Roots"]
+        enabled = {
+            kind["Type"]
+            for root in roots
+            if root["Id"] == targets[-1]
+            for kind in root.get("PolicyTypes", [])
+            if kind.get("Status") == "ENABLED"
+        }
     except Denied as denied:
-        out.scps = []
-        _gap(out, "scp", "the service control policies of the account", denied)
+        for _, layer, what in _ORGANIZATION_POLICIES:
+            _gap(out, layer, f"the {what} of the account", denied)
+        return
+    for policy_type, layer, what in _ORGANIZATION_POLICIES:
+        if policy_type in enabled:
+            try:
+                levels = [_attached(org, target, policy_type) for target in reversed(targets)]
+            except Denied as denied:
+                _gap(out, layer, f"the {what} of the account", denied)
+                continue
+            if layer == "scp":
+                out.scps = levels
+            else:
+                out.rcps = levels
+
+
+def _attached(org: Any, target: str, policy_type: str) -> list[tuple[str, Any]]:
+    """The documents of one level: the policies of a type attached to one target."""
+    summaries = _pages(
+        org,
+        "organizations:ListPoliciesForTarget",
+        "list_policies_for_target",
+        "Policies",
+        TargetId=target,
+        Filter=policy_type,
+    )
+    level = []
+    for summary in summaries:
+        content = _call(
+            org, "organizations:DescribePolicy", "describe_policy", PolicyId=summary["Id"]
+        )
+        level.append((summary.get("Name", summary["Id"]), _document(content["Policy"]["Content"])))
+    return level
 
 
 def _cluster(dsql: Any, identifier: str, out: Collected) -> None:
@@ -348,7 +398,7 @@ def collect(
     _identity(iam, caller, out)
     _service_linked_role(iam, out)
     if include_scps:
-        _scps(make("organizations"), caller.account, out)
+        _organization_policies(make("organizations"), caller.account, out)
     if cluster_identifier:
         _cluster(make("dsql"), cluster_identifier, out)
     keys = list(kms_keys)

@@ -69,7 +69,7 @@ def preflight(
     planned_params = dict(params)
     if keys and collected.resolved_keys.get(keys[0], "").startswith("arn:"):
         planned_params["kmsEncryptionKey"] = collected.resolved_keys[keys[0]]
-    return check(
+    report = check(
         op.name,
         planned_params,
         region=region,
@@ -81,6 +81,7 @@ def preflight(
         gaps=tuple(collected.gaps),
         service_linked_role_exists=collected.service_linked_role_exists,
     )
+    return report._replace(warnings=(*report.warnings, *collected.notes))
 
 
 class PreflightHook:

@@ -170,34 +170,150 @@ def test_the_hook_on_a_client_and_warn_mode(aws, caplog):
     assert len(clusters(aws)) == 1
 
 
-def test_preflight_reads_the_scps_of_the_organization(aws):
+REGION_LOCK = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Sid": "RegionLock",
+            "Effect": "Deny",
+            "NotAction": "iam:*",
+            "Resource": "*",
+            "Condition": {"StringNotEquals": {"aws:RequestedRegion": ["us-east-1"]}},
+        }
+    ],
+}
+NO_DSQL_FROM_OUTSIDE = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Sid": "DataPerimeter",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "dsql:*",
+            "Resource": "*",
+            "Condition": {"StringNotEqualsIfExists": {"aws:PrincipalOrgID": "o-example"}},
+        }
+    ],
+}
+
+
+def assume(session, role_arn):
+    creds = session.client("sts").assume_role(RoleArn=role_arn, RoleSessionName="ci")["Credentials"]
+    return boto3.Session(
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+        region_name=REGION,
+    )
+
+
+def attach(org, document, name, kind, target):
+    policy = org.create_policy(Content=json.dumps(document), Description=name, Name=name, Type=kind)
+    org.attach_policy(PolicyId=policy["Policy"]["PolicySummary"]["Id"], TargetId=target)
+
+
+def enable(org, *kinds):
+    root = org.list_roots()["Roots"][0]["Id"]
+    for kind in kinds:
+        org.enable_policy_type(RootId=root, PolicyType=kind)
+
+
+def member_deploy_role(aws):
+    """An organization managed from ACC with a member account holding a `deploy` role; returns
+    the management account's Organizations client, the member account and the role."""
     org = aws.client("organizations")
     org.create_organization(FeatureSet="ALL")
-    lock = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "RegionLock",
-                "Effect": "Deny",
-                "NotAction": "iam:*",
-                "Resource": "*",
-                "Condition": {"StringNotEquals": {"aws:RequestedRegion": ["us-east-1"]}},
-            }
-        ],
-    }
-    policy = org.create_policy(
-        Content=json.dumps(lock),
-        Description="lock",
-        Name="RegionLock",
-        Type="SERVICE_CONTROL_POLICY",
+    member = org.create_account(AccountName="workload", Email="w@example.com")[
+        "CreateAccountStatus"
+    ]["AccountId"]
+    admin = assume(aws, f"arn:aws:iam::{member}:role/OrganizationAccountAccessRole")
+    iam = admin.client("iam")
+    trust = TRUST.replace(ACC, member)
+    iam.create_role(RoleName="deploy", AssumeRolePolicyDocument=trust)
+    iam.put_role_policy(
+        RoleName="deploy", PolicyName="inline", PolicyDocument=json.dumps(ALLOW_DSQL)
     )
-    org.attach_policy(PolicyId=policy["Policy"]["PolicySummary"]["Id"], TargetId=ACC)
-    role = make_role(aws, "deploy", inline=ALLOW_DSQL)
-    report = preflight(role, "create_cluster", multiRegionProperties={"witnessRegion": "us-west-2"})
-    assert report.verdict == "denied"
+    return org, member, assume(admin, f"arn:aws:iam::{member}:role/deploy")
+
+
+def test_preflight_applies_the_scps_of_a_member_account_read_by_a_delegated_admin(aws):
+    org, member, role = member_deploy_role(aws)
+    enable(org, "SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY")
+    attach(org, REGION_LOCK, "RegionLock", "SERVICE_CONTROL_POLICY", member)
+    attach(org, NO_DSQL_FROM_OUTSIDE, "DataPerimeter", "RESOURCE_CONTROL_POLICY", member)
+
+    def clients(service):  # the Organizations reads as a delegated administrator makes them
+        return org if service == "organizations" else role.client(service, region_name=REGION)
+
+    got = collect(role, region=REGION, client=clients)
+    assert got.account == member and got.gaps == [] and got.notes == []
+    root_first = [[name for name, _ in level] for level in got.scps]
+    assert root_first[0] == ["FullAWSAccess"] and "RegionLock" in root_first[-1]
+    assert [[name for name, _ in level] for level in got.rcps][-1][-1] == "DataPerimeter"
+    policies = got.policy_set()
+    assert len(policies.scps) == len(policies.rcps) == len(got.scps) >= 2
+    from dsql_perms import check
+
+    report = check(
+        "create_cluster",
+        {"multiRegionProperties": {"witnessRegion": "us-west-2"}},
+        region=REGION,
+        account=member,
+        policies=policies,
+        principal=got.principal,
+    )
     (witness,) = [c for c in report.checks if c.request.region == "us-west-2"]
     assert witness.decision.value == "explicit_deny"
     assert any("RegionLock" in b for b in report.fix.blocked)
+
+
+def test_scps_do_not_apply_to_the_management_account_and_the_report_says_so(aws):
+    org = aws.client("organizations")
+    org.create_organization(FeatureSet="ALL")
+    enable(org, "SERVICE_CONTROL_POLICY")
+    attach(org, REGION_LOCK, "RegionLock", "SERVICE_CONTROL_POLICY", ACC)
+    role = make_role(aws, "deploy", inline=ALLOW_DSQL)
+    report = preflight(role, "create_cluster", multiRegionProperties={"witnessRegion": "us-west-2"})
+    assert report.verdict == "allowed"
+    assert any("management account" in w for w in report.warnings)
+
+
+def test_policy_types_the_root_has_not_enabled_are_not_read(aws):
+    """FullAWSAccess stays attached in an organization whose root never enabled SCPs; an
+    empty or unread level must not turn into a deny (or an allow) of its own."""
+    org, member, role = member_deploy_role(aws)
+    attach(org, REGION_LOCK, "RegionLock", "SERVICE_CONTROL_POLICY", member)
+
+    def clients(service):
+        return org if service == "organizations" else role.client(service, region_name=REGION)
+
+    got = collect(role, region=REGION, client=clients)
+    assert got.scps == [] and got.rcps == [] and got.gaps == []
+
+
+def test_a_member_account_that_may_not_read_its_organization_gets_uncertain(aws):
+    org, member, role = member_deploy_role(aws)
+    enable(org, "SERVICE_CONTROL_POLICY")
+
+    def clients(service):
+        client = role.client(service, region_name=REGION)
+        return DenyingClient(client, {"list_parents"} if service == "organizations" else set())
+
+    got = collect(role, region=REGION, client=clients)
+    assert [g.layer for g in got.gaps] == ["scp", "rcp"]
+    assert all("organizations:ListParents denied" in g.message for g in got.gaps)
+    from dsql_perms import check
+
+    report = check(
+        "create_cluster",
+        {},
+        region=REGION,
+        account=member,
+        policies=got.policy_set(),
+        principal=got.principal,
+        gaps=tuple(got.gaps),
+    )
+    assert report.verdict == "uncertain"
 
 
 def test_preflight_reads_cluster_state_and_its_resource_policy(aws):
@@ -290,6 +406,7 @@ def test_a_denied_read_makes_the_decisions_it_could_change_uncertain(aws):
     assert [g.message for g in got.gaps] == [
         "cannot read the permissions boundary of role `deploy`: iam:GetRole denied",
         "cannot read the service control policies of the account: organizations:DescribeOrganization denied",
+        "cannot read the resource control policies of the account: organizations:DescribeOrganization denied",
     ]
     assert got.service_linked_role_exists is None, (
         "an unreadable role stays a conditional requirement"

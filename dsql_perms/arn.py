@@ -7,11 +7,12 @@ import re
 from .errors import InvalidArnError
 from .records import Record
 
-# From the DSQL service model (botocore): ClusterArn, StreamArn.
+# From the DSQL service model (botocore): ClusterArn, StreamArn. Patterns that only some
+# calls need stay strings (re compiles and caches them on first use: start-up time).
 CLUSTER_ARN = re.compile(
     r"arn:(aws(?:-[^:]+)?):dsql:([a-z0-9-]{1,20}):([0-9]{12}):cluster/([a-z0-9]{26})"
 )
-STREAM_ARN = re.compile(
+STREAM_ARN = (
     r"arn:(aws(?:-[^:]+)?):dsql:([a-z0-9-]{1,20}):([0-9]{12}):cluster/([a-z0-9]{26})"
     r"/stream/([a-z0-9]{26})"
 )

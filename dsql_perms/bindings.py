@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from typing import Any
 
 AWS_OWNED_KEY = "AWS_OWNED_KMS_KEY"
-_HOSTNAME = re.compile(r"([a-z0-9]{26})\.dsql(?:-[a-z0-9]+)?\.([a-z0-9-]+)\.on\.aws\.?")
+_HOSTNAME = r"([a-z0-9]{26})\.dsql(?:-[a-z0-9]+)?\.([a-z0-9-]+)\.on\.aws\.?"  # compiled on use
 _TRIGGERS = {
     "always": "",
     "tags": "tags",
@@ -211,7 +211,7 @@ def compute_bindings(
 
 def _cluster_from_hostname(params: Mapping[str, Any], b: Bindings, source: str) -> str:
     host = str(params["Hostname"]).lower()
-    found = _HOSTNAME.fullmatch(host)
+    found = re.fullmatch(_HOSTNAME, host)
     if not found:
         raise _fail(
             f"`{host}` is not a cluster endpoint `<cluster-id>.dsql.<region>.on.aws`",
@@ -228,7 +228,7 @@ def _cluster_from_hostname(params: Mapping[str, Any], b: Bindings, source: str) 
 
 
 def _resource_arn(arn: str, b: Bindings, source: str) -> None:
-    if not (CLUSTER_ARN.fullmatch(arn) or STREAM_ARN.fullmatch(arn)):
+    if not (CLUSTER_ARN.fullmatch(arn) or re.fullmatch(STREAM_ARN, arn)):
         raise _fail(f"`{arn}` is not a DSQL cluster or stream ARN", source, "resourceArn")
     parts = arn.split(":")
     if parts[3] != b.region:

@@ -136,7 +136,7 @@ _NEGATED = {
     "ArnNotLike": "ArnLike",
 }
 OPERATORS = tuple(sorted([*_FAMILIES, *_NEGATED, "Null"]))
-_VARIABLE = re.compile(r"\$\{([^}]*)\}")
+_VARIABLE = r"\$\{([^}]*)\}"  # compiled on first use (start-up time)
 
 
 class Clause(Record):
@@ -287,7 +287,7 @@ def resolve_variables(
             value = found[0]
         return escape_literal(value) if pattern else value
 
-    resolved = _VARIABLE.sub(replace, text)
+    resolved = re.sub(_VARIABLE, replace, text)
     if unknown:
         return None, tuple(unknown)
     return (None if missing else resolved), ()

@@ -114,7 +114,9 @@ def _entry_path(entry: str) -> str | None:
     folder = cache_dir()
     if folder is None:
         return None
-    return os.path.join(folder, ENTRIES, f"{zlib.crc32(entry.encode()):08x}")
+    return os.path.join(
+        folder, ENTRIES, f"{zlib.crc32(entry.encode(errors='surrogateescape')):08x}"
+    )
 
 
 def is_known_valid(entry: str) -> bool:
@@ -122,7 +124,7 @@ def is_known_valid(entry: str) -> bool:
     if path is None:
         return False
     try:
-        with open(path, encoding="utf-8") as file:
+        with open(path, encoding="utf-8", errors="surrogateescape") as file:
             return file.read(len(entry) + 1) == entry
     except (OSError, ValueError):
         return False
@@ -137,7 +139,7 @@ def remember_valid(entry: str) -> None:
     try:
         os.makedirs(folder, exist_ok=True)
         temporary = f"{path}.{os.getpid()}.tmp"
-        with open(temporary, "w", encoding="utf-8") as file:
+        with open(temporary, "w", encoding="utf-8", errors="surrogateescape") as file:
             file.write(entry)
         os.replace(temporary, path)
         names = os.listdir(folder)

@@ -36,6 +36,13 @@ class PlannedCall:
 
     __slots__ = ("account", "operation", "params", "region", "requests", "warnings")
 
+    operation: str
+    region: str
+    account: str
+    requests: tuple[AuthzRequest, ...]
+    warnings: tuple[str, ...]
+    params: Mapping[str, Any]
+
     def __init__(
         self,
         operation: str,
@@ -45,12 +52,16 @@ class PlannedCall:
         warnings: tuple[str, ...] = (),
         params: Mapping[str, Any] | None = None,
     ) -> None:
-        self.operation = operation
-        self.region = region
-        self.account = account
-        self.requests = requests
-        self.warnings = warnings
-        self.params: Mapping[str, Any] = {} if params is None else params
+        setter = object.__setattr__  # an immutable value: every field is written once, here
+        setter(self, "operation", operation)
+        setter(self, "region", region)
+        setter(self, "account", account)
+        setter(self, "requests", requests)
+        setter(self, "warnings", warnings)
+        setter(self, "params", {} if params is None else params)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"PlannedCall is immutable: cannot set `{name}`")
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, PlannedCall):

@@ -114,3 +114,35 @@ def test_every_record_of_the_package_has_its_annotated_fields_in_order():
             ours = isinstance(value, type) and value.__module__ == module.__name__
             if ours and issubclass(value, tuple) and hasattr(value, "_fields"):
                 assert value._fields == tuple(value.__annotations__), value
+
+
+def test_the_public_value_types_are_immutable_and_equal_by_value():
+    from dsql_perms import AuthzRequest, PolicySet, check, evaluate, plan
+
+    request = AuthzRequest(
+        "dsql:GetCluster", "arn:aws:dsql:us-east-1:111122223333:cluster/x", "us-east-1"
+    )
+    same = AuthzRequest(
+        "dsql:GetCluster", "arn:aws:dsql:us-east-1:111122223333:cluster/x", "us-east-1"
+    )
+    assert request == same and hash(request) == hash(same) and len({request, same}) == 1
+    assert request != AuthzRequest("dsql:GetCluster", request.resource, "us-west-2")
+    policies = PolicySet()
+    planned = plan("list_clusters", {}, region="us-east-1", account="111122223333")
+    assert planned == plan("list_clusters", {}, region="us-east-1", account="111122223333")
+    values = [
+        (request, "action"),
+        (policies, "identity"),
+        (planned, "requests"),
+        (evaluate(request, policies), "decision"),
+        (
+            check(
+                "list_clusters", {}, region="us-east-1", account="111122223333", policies=policies
+            ),
+            "verdict",
+        ),
+    ]
+    for value, field in values:
+        with pytest.raises(AttributeError):
+            setattr(value, field, None)
+    assert "evaluation_cache" not in repr(request)

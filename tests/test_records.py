@@ -146,3 +146,41 @@ def test_the_public_value_types_are_immutable_and_equal_by_value():
         with pytest.raises(AttributeError):
             setattr(value, field, None)
     assert "evaluation_cache" not in repr(request)
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs"),
+    [
+        ((), {}),  # x is required
+        ((1, 2, "p", 4), {}),  # one too many
+        ((1,), {"x": 2}),  # x twice
+        ((1,), {"z": 2}),  # no such field
+    ],
+    ids=["missing", "too-many", "twice", "unknown"],
+)
+def test_wrong_calls_are_refused_like_typing_namedtuple(args, kwargs):
+    for point in (Typed, Cheap):
+        with pytest.raises(TypeError):
+            point(*args, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs"),
+    [((1,), {}), ((1, 2), {}), ((), {"x": 1, "label": "q"}), ((1,), {"y": 5}), ((1, 2, "r"), {})],
+)
+def test_every_way_of_calling_builds_the_same_value(args, kwargs):
+    assert tuple(Cheap(*args, **kwargs)) == tuple(Typed(*args, **kwargs))
+
+
+def test_a_record_compiles_its_constructor_once_on_first_use():
+    class Lazy(Record):
+        a: int
+        b: int = 2
+
+    class Empty(Record):
+        pass
+
+    first = Lazy.__dict__["__new__"]
+    assert Lazy(1) == (1, 2) and Lazy(a=3, b=4) == (3, 4)
+    assert Lazy.__dict__["__new__"] is not first and Lazy(5) == (5, 2)
+    assert Empty() == () and repr(Empty()) == "Empty()"

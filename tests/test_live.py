@@ -11,7 +11,7 @@ from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 from moto.server import ThreadedMotoServer
 
-from dsql_perms import PreflightDenied, install_preflight, preflight
+from dsql_perms import PreflightDenied, check, install_preflight, preflight
 from dsql_perms.entry import main
 from dsql_perms.live import collect
 from dsql_perms.simulator import cross_check
@@ -107,6 +107,19 @@ def make_role(admin, name, inline=None, managed=None, boundary=None):
         aws_secret_access_key=creds["SecretAccessKey"],
         aws_session_token=creds["SessionToken"],
         region_name=REGION,
+    )
+
+
+def offline_check(got, params=None):
+    """The report of an offline create_cluster check on what collect() read."""
+    return check(
+        "create_cluster",
+        params or {},
+        region=REGION,
+        account=got.account,
+        policies=got.policy_set(),
+        principal=got.principal,
+        gaps=tuple(got.gaps),
     )
 
 
@@ -252,16 +265,7 @@ def test_preflight_applies_the_scps_of_a_member_account_read_by_a_delegated_admi
     assert [[name for name, _ in level] for level in got.rcps][-1][-1] == "DataPerimeter"
     policies = got.policy_set()
     assert len(policies.scps) == len(policies.rcps) == len(got.scps) >= 2
-    from dsql_perms import check
-
-    report = check(
-        "create_cluster",
-        {"multiRegionProperties": {"witnessRegion": "us-west-2"}},
-        region=REGION,
-        account=member,
-        policies=policies,
-        principal=got.principal,
-    )
+    report = offline_check(got, {"multiRegionProperties": {"witnessRegion": "us-west-2"}})
     (witness,) = [c for c in report.checks if c.request.region == "us-west-2"]
     assert witness.decision.value == "explicit_deny"
     assert any("RegionLock" in b for b in report.fix.blocked)
@@ -300,20 +304,9 @@ def test_a_member_account_that_may_not_read_its_organization_gets_uncertain(aws)
         return DenyingClient(client, {"list_parents"} if service == "organizations" else set())
 
     got = collect(role, region=REGION, client=clients)
-    assert [g.layer for g in got.gaps] == ["scp", "rcp"]
+    assert got.account == member and [g.layer for g in got.gaps] == ["scp", "rcp"]
     assert all("organizations:ListParents denied" in g.message for g in got.gaps)
-    from dsql_perms import check
-
-    report = check(
-        "create_cluster",
-        {},
-        region=REGION,
-        account=member,
-        policies=got.policy_set(),
-        principal=got.principal,
-        gaps=tuple(got.gaps),
-    )
-    assert report.verdict == "uncertain"
+    assert offline_check(got).verdict == "uncertain"
 
 
 def test_preflight_reads_cluster_state_and_its_resource_policy(aws):
@@ -411,17 +404,7 @@ def test_a_denied_read_makes_the_decisions_it_could_change_uncertain(aws):
     assert got.service_linked_role_exists is None, (
         "an unreadable role stays a conditional requirement"
     )
-    from dsql_perms import check
-
-    report = check(
-        "create_cluster",
-        {},
-        region=REGION,
-        account=ACC,
-        policies=got.policy_set(),
-        principal=got.principal,
-        gaps=tuple(got.gaps),
-    )
+    report = offline_check(got)
     assert report.verdict == "uncertain"
     (create,) = [c for c in report.checks if c.request.action == "dsql:CreateCluster"]
     assert "iam:GetRole denied" in create.result.reasons[0].describe()
